@@ -1,0 +1,117 @@
+/*
+ * NAME
+ *	cache.h - the LMDB cache shared by every mxtls process on the host
+ * DESCRIPTION
+ *	One LMDB environment in cache_dir with named databases: "sts" (policy
+ *	domain -> struct mxtls_sts_entry) now; "dane", "neg", "rpt" later.
+ *	Records are versioned binary (leading schema byte; an unknown version
+ *	reads as a miss). Readers never block writers; each call is one short
+ *	transaction and copies its values out before the transaction ends.
+ *	A handle notices fork(): used in a child it reopens the environment
+ *	rather than touch the parent's MDB_env.
+ */
+#ifndef MXTLS_CACHE_H
+#define MXTLS_CACHE_H
+
+#include <time.h>
+
+#include "sts_policy.h"
+#include "tlsrpt_result.h"
+
+struct mxtls_cache;
+
+/* What we remember about one policy domain (RFC 8461 3.3, 5.1). */
+struct mxtls_sts_entry {
+	char	domain[MXTLS_DOMAIN_MAX + 1];	/* key: lower case, no dot */
+	int	have_policy;			/* policy/body/id valid */
+	char	id[MXTLS_STS_ID_MAX + 1];	/* TXT id the policy came with */
+	int64_t	fetched_at;			/* last successful fetch */
+	int64_t	expires_at;			/* fetched_at + max_age */
+	int64_t	txt_checked_at;			/* last TXT lookup (any result) */
+	/* last failure, for TLS-RPT and for the 5-minute back-off (3.3) */
+	int64_t	failed_at;			/* 0: none since last success */
+	char	failed_id[MXTLS_STS_ID_MAX + 1]; /* id whose fetch failed */
+	enum mxtls_result_type fail_type;
+	char	fail_detail[MXTLS_DETAIL_MAX];
+	struct mxtls_sts_policy policy;		/* parsed form */
+	char   *body;		/* raw policy; owned; NULL when not loaded */
+	size_t	body_len;
+};
+
+/* cache open flags */
+#define MXTLS_CACHE_RDONLY	0x01	/* never write (Exim plugin) */
+#define MXTLS_CACHE_CREATE	0x02	/* create cache_dir if missing */
+
+/*
+ * mxtls_cache_open - open (creating the files if allowed) the environment in
+ * dir with the given map size in bytes. Returns the handle (caller frees with
+ * mxtls_cache_close) or NULL with the reason in why.
+ */
+struct mxtls_cache *mxtls_cache_open(const char *dir, size_t map_size,
+    int flags, struct mxtls_why *why);
+void	mxtls_cache_close(struct mxtls_cache *cache);
+
+/*
+ * mxtls_cache_sts_get - read the entry for domain into *out. With want_body
+ * the raw policy is copied into out->body (caller frees with
+ * mxtls_sts_entry_clear); without it out->body is NULL, which is the fast
+ * path. Returns MXTLS_OK, MXTLS_NOTFOUND (no entry, or an unknown schema
+ * version), or MXTLS_TEMPFAIL with why (I/O or a corrupt record).
+ */
+enum mxtls_status mxtls_cache_sts_get(struct mxtls_cache *cache,
+    const char *domain, struct mxtls_sts_entry *out, int want_body,
+    struct mxtls_why *why);
+
+/*
+ * mxtls_cache_sts_put - store *e (body included when e->body is set; when
+ * e->body is NULL and e->have_policy, the stored body is kept). When the map
+ * is full, expired entries and then the least recently refreshed ones are
+ * evicted and the put is retried once; the eviction is reported in why
+ * (status MXTLS_OK, non-empty text). Returns MXTLS_OK or MXTLS_TEMPFAIL.
+ */
+enum mxtls_status mxtls_cache_sts_put(struct mxtls_cache *cache,
+    const struct mxtls_sts_entry *e, struct mxtls_why *why);
+
+/* mxtls_cache_sts_del - remove domain; MXTLS_NOTFOUND if absent. */
+enum mxtls_status mxtls_cache_sts_del(struct mxtls_cache *cache,
+    const char *domain, struct mxtls_why *why);
+
+/*
+ * mxtls_cache_sts_list - call fn for each entry (without body) in key order,
+ * from a snapshot: fn runs after the read transaction has ended, so it may
+ * call back into the cache. Stops early when fn returns non-zero.
+ */
+enum mxtls_status mxtls_cache_sts_list(struct mxtls_cache *cache,
+    int (*fn)(void *arg, const struct mxtls_sts_entry *e), void *arg,
+    struct mxtls_why *why);
+
+/*
+ * mxtls_cache_sts_purge - remove every entry (domain NULL) or one; *count
+ * gets the number removed.
+ */
+enum mxtls_status mxtls_cache_sts_purge(struct mxtls_cache *cache,
+    const char *domain, size_t *count, struct mxtls_why *why);
+
+/*
+ * mxtls_cache_sts_evict - remove entries whose policy has expired at now and
+ * that carry no pending failure younger than the back-off; *count removed.
+ */
+enum mxtls_status mxtls_cache_sts_evict(struct mxtls_cache *cache,
+    time_t now, size_t *count, struct mxtls_why *why);
+
+/* mxtls_sts_entry_clear - free what *e owns and zero it. */
+void	mxtls_sts_entry_clear(struct mxtls_sts_entry *e);
+
+/*
+ * mxtls_sts_entry_encode / _decode - the versioned binary record (exposed
+ * for the fuzz target and the tests). encode: *out malloc'd, caller frees.
+ * decode: MXTLS_OK, MXTLS_NOTFOUND for an unknown version, MXTLS_PERMFAIL
+ * for a malformed record.
+ */
+enum mxtls_status mxtls_sts_entry_encode(const struct mxtls_sts_entry *e,
+    unsigned char **out, size_t *outlen, struct mxtls_why *why);
+enum mxtls_status mxtls_sts_entry_decode(struct mxtls_sts_entry *e,
+    const unsigned char *buf, size_t len, int want_body,
+    struct mxtls_why *why);
+
+#endif /* MXTLS_CACHE_H */

@@ -1,0 +1,194 @@
+/*
+ * NAME
+ *	cmd_cache - "mxtls cache list|show DOMAIN|purge [DOMAIN]"
+ * DESCRIPTION
+ *	Inspects and manages the shared LMDB cache. list and show open it
+ *	read-only, so they are safe beside a running daemon.
+ * DIAGNOSTICS
+ *	Exit 0 found/done, 1 no such entry, 2 usage or I/O error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cache.h"
+#include "cli.h"
+#include "clock.h"
+#include "domain.h"
+#include "sts_json.h"
+
+struct list_state {
+	struct cli *cli;
+	json_t *arr;
+	size_t	n;
+};
+
+static int
+cache_list_one(void *arg, const struct mxtls_sts_entry *e)
+{
+	struct list_state *ls = arg;
+	char t[32], f[32];
+
+	ls->n++;
+	if (ls->cli->json) {
+		json_array_append_new(ls->arr, mxtls_sts_entry_json(e));
+		return 0;
+	}
+	printf("%-32s %-8s %-20s %-21s %s\n", e->domain,
+	    e->have_policy ? mxtls_sts_mode_name(e->policy.mode) : "-",
+	    e->have_policy ? e->id : "-",
+	    e->have_policy ? mxtls_time_text(e->expires_at, t, sizeof(t)) :
+	    "-", e->failed_at > 0 ? mxtls_time_text(e->failed_at, f,
+	    sizeof(f)) : "-");
+	return 0;
+}
+
+static int
+cache_list(struct cli *cli, struct mxtls_cache *cache)
+{
+	struct list_state ls;
+	struct mxtls_why why;
+
+	memset(&ls, 0, sizeof(ls));
+	ls.cli = cli;
+	if (cli->json && (ls.arr = json_array()) == NULL)
+		return CLI_EXIT_ERR;
+	if (!cli->json)
+		printf("%-32s %-8s %-20s %-21s %s\n", "DOMAIN", "MODE", "ID",
+		    "EXPIRES", "LAST-FAILURE");
+	mxtls_why_clear(&why);
+	if (mxtls_cache_sts_list(cache, cache_list_one, &ls, &why) !=
+	    MXTLS_OK) {
+		json_decref(ls.arr);
+		cli_err("%s", why.text);
+		return CLI_EXIT_ERR;
+	}
+	if (cli->json)
+		cli_json_out(ls.arr);
+	return CLI_EXIT_OK;
+}
+
+static void
+cache_show_text(const struct mxtls_sts_entry *e)
+{
+	char t[32];
+	size_t i;
+
+	printf("%s\n", e->domain);
+	if (e->have_policy) {
+		printf("  policy: mode %s, id %s, max_age %u s\n",
+		    mxtls_sts_mode_name(e->policy.mode), e->id,
+		    e->policy.max_age);
+		for (i = 0; i < e->policy.nmx; i++)
+			printf("  mx: %s\n", e->policy.mx[i]);
+		printf("  fetched: %s\n", mxtls_time_text(e->fetched_at, t,
+		    sizeof(t)));
+		printf("  expires: %s%s\n", mxtls_time_text(e->expires_at, t,
+		    sizeof(t)), e->expires_at <= (int64_t)mxtls_now() ?
+		    " (expired)" : "");
+	} else {
+		printf("  policy: none cached\n");
+	}
+	if (e->txt_checked_at > 0)
+		printf("  TXT checked: %s\n", mxtls_time_text(
+		    e->txt_checked_at, t, sizeof(t)));
+	if (e->failed_at > 0)
+		printf("  last failure: %s, id %s, %s: %s\n",
+		    mxtls_time_text(e->failed_at, t, sizeof(t)), e->failed_id,
+		    e->fail_type ? mxtls_result_type_name(e->fail_type) :
+		    "error", e->fail_detail);
+	if (e->have_policy && e->body) {
+		printf("  policy text:\n");
+		fwrite(e->body, 1, e->body_len, stdout);
+		if (e->body_len && e->body[e->body_len - 1] != '\n')
+			printf("\n");
+	}
+}
+
+static int
+cache_show(struct cli *cli, struct mxtls_cache *cache, const char *domain)
+{
+	struct mxtls_sts_entry e;
+	struct mxtls_why why;
+	enum mxtls_status st;
+
+	memset(&e, 0, sizeof(e));
+	mxtls_why_clear(&why);
+	st = mxtls_cache_sts_get(cache, domain, &e, 1, &why);
+	if (st == MXTLS_NOTFOUND) {
+		if (cli->json)
+			cli_json_out(json_pack("{s:s, s:n}", "domain", domain,
+			    "sts"));
+		else
+			printf("%s: not in the cache\n", domain);
+		return CLI_EXIT_NO;
+	}
+	if (st != MXTLS_OK) {
+		cli_err("%s", why.text);
+		return CLI_EXIT_ERR;
+	}
+	if (cli->json) {
+		cli_json_out(mxtls_sts_entry_json(&e));
+	} else {
+		cache_show_text(&e);
+	}
+	mxtls_sts_entry_clear(&e);
+	return CLI_EXIT_OK;
+}
+
+static int
+cache_purge(struct cli *cli, struct mxtls_cache *cache, const char *domain)
+{
+	struct mxtls_why why;
+	enum mxtls_status st;
+	size_t n = 0;
+
+	mxtls_why_clear(&why);
+	st = mxtls_cache_sts_purge(cache, domain, &n, &why);
+	if (st != MXTLS_OK && st != MXTLS_NOTFOUND) {
+		cli_err("%s", why.text);
+		return CLI_EXIT_ERR;
+	}
+	if (cli->json)
+		cli_json_out(json_pack("{s:I}", "removed", (json_int_t)n));
+	else
+		printf("removed %zu entr%s\n", n, n == 1 ? "y" : "ies");
+	return domain && n == 0 ? CLI_EXIT_NO : CLI_EXIT_OK;
+}
+
+int
+cmd_cache(struct cli *cli)
+{
+	char name[MXTLS_DOMAIN_MAX + 1];
+	struct mxtls_cache *cache;
+	struct mxtls_why why;
+	const char *sub = cli->argc > 0 ? cli->argv[0] : "";
+	int rc, writer = strcmp(sub, "purge") == 0;
+
+	if (!((strcmp(sub, "list") == 0 && cli->argc == 1) ||
+	    (strcmp(sub, "show") == 0 && cli->argc == 2) ||
+	    (writer && (cli->argc == 1 || cli->argc == 2)))) {
+		cli_err("usage: mxtls cache list | show DOMAIN | "
+		    "purge [DOMAIN]");
+		return CLI_EXIT_ERR;
+	}
+	mxtls_why_clear(&why);
+	if (cli->argc == 2 && mxtls_domain_normalize(cli->argv[1],
+	    strlen(cli->argv[1]), name, sizeof(name), &why) != MXTLS_OK) {
+		cli_err("%s", why.text);
+		return CLI_EXIT_ERR;
+	}
+	cache = mxtls_cache_open(cli->cfg.cache_dir, cli->cfg.cache_map_size,
+	    writer ? 0 : MXTLS_CACHE_RDONLY, &why);
+	if (cache == NULL) {
+		cli_err("%s", why.text);
+		return CLI_EXIT_ERR;
+	}
+	if (strcmp(sub, "list") == 0)
+		rc = cache_list(cli, cache);
+	else if (strcmp(sub, "show") == 0)
+		rc = cache_show(cli, cache, name);
+	else
+		rc = cache_purge(cli, cache, cli->argc == 2 ? name : NULL);
+	mxtls_cache_close(cache);
+	return rc;
+}
