@@ -1,0 +1,1067 @@
+/*
+ * NAME
+ *	cache - the LMDB cache of MTA-STS policies shared by every mxtls
+ *	process on the host
+ * SYNOPSIS
+ *	#include "cache.h"
+ *
+ *	struct mxtls_cache *
+ *	mxtls_cache_open(const char *dir, size_t map_size, int flags,
+ *	    struct mxtls_why *why);
+ *
+ *	enum mxtls_status
+ *	mxtls_cache_sts_get(struct mxtls_cache *cache, const char *domain,
+ *	    struct mxtls_sts_entry *out, int want_body, struct mxtls_why *why);
+ *
+ *	enum mxtls_status
+ *	mxtls_cache_sts_put(struct mxtls_cache *cache,
+ *	    const struct mxtls_sts_entry *e, struct mxtls_why *why);
+ *
+ *	(and _del, _list, _purge, _evict, mxtls_cache_close; see cache.h)
+ * DESCRIPTION
+ *	One LMDB environment lives in dir (data.mdb and lock.mdb) with the
+ *	named database "sts": key the policy domain in lower case without a
+ *	trailing dot, value the record of cache_record.c. Room is made for
+ *	CACHE_MAXDBS named databases ("dane", "neg", "rpt", "rpt_in" later).
+ *	Writable handles also keep a "meta" database; its key "sts_evicted"
+ *	holds u8 version 1, u64 entries evicted so far, i64 time of the last
+ *	eviction (big-endian).
+ *
+ *	Files are created with mode 0644 so that processes running as other
+ *	users (the Exim plugin, the CLI) can read data.mdb. LMDB gives
+ *	lock.mdb the same mode, but a reader also writes its slot into
+ *	lock.mdb, so a reader of another user needs write access to that
+ *	one file: the installation must arrange it (a shared group and
+ *	g+w on lock.mdb). A reader refused it gets a reason that says so.
+ *	MXTLS_CACHE_CREATE creates dir (one level, mode 0755) if missing.
+ *
+ *	Each call is one short transaction. Readers take a read-only
+ *	transaction, decode (copy out) the record and abort; they never block
+ *	the writer. The environment is opened with MDB_NOTLS, so a reader slot
+ *	belongs to a transaction rather than to a thread and is released when
+ *	the transaction ends: the many short-lived Exim processes never pin
+ *	slots. Stale slots of dead processes are cleared at open, and again
+ *	when the reader table is full.
+ *
+ *	A handle serves one thread at a time (a threaded caller serialises
+ *	its calls; LMDB forbids opening one environment twice in a process).
+ *
+ *	Fork: LMDB forbids using an MDB_env in any process but the one that
+ *	opened it. A handle records the pid and a fork generation at open;
+ *	a pthread_atfork() child handler bumps the generation. Reads compare
+ *	the generation only (getpid() is a system call, about 1 us on a
+ *	virtual machine: half the budget of a cached lookup); every other
+ *	call also compares getpid(), which catches a child made without the
+ *	fork handlers. In a child the handle opens a fresh environment. It
+ *	does not mdb_env_close() the inherited one: that would be a use of
+ *	the parent's MDB_env, and closing its lock.mdb descriptor once the
+ *	child has its own environment would drop the child's fcntl lock on
+ *	that file (POSIX locks belong to the process, not to the
+ *	descriptor), letting a later opener reset the reader table under us. The inherited environment stays on a list
+ *	for the life of the child: a deliberate leak of one mapping, a few
+ *	descriptors and LMDB's buffers per fork (valgrind calls them
+ *	"possibly lost" in such a child).
+ *
+ *	Map full: mxtls_cache_sts_put() aborts, evicts expired entries (and
+ *	those without a policy whose failure is older than the back-off) and
+ *	retries; if the record still does not fit, it evicts the least
+ *	recently refreshed entries (smallest max(fetched_at, txt_checked_at))
+ *	in growing batches, retrying after each, for at most
+ *	CACHE_EVICT_ROUNDS rounds. The entry being written is never evicted.
+ *	Every eviction is followed by a small commit (the counter in "meta"):
+ *	LMDB reuses pages freed by a transaction only two commits later.
+ *	Evictions are reported in why with MXTLS_OK. MDB_MAP_RESIZED (another
+ *	process grew the map) is handled by adopting the new size and
+ *	retrying.
+ * DIAGNOSTICS
+ *	MXTLS_TEMPFAIL with the cache path and the LMDB error text for I/O,
+ *	lock and map problems and corrupt records; MXTLS_PERMFAIL for a
+ *	write on a read-only handle or an invalid domain or entry;
+ *	MXTLS_ENOMEM. Never logs, never exits.
+ * SEE ALSO
+ *	cache_record.c, lmdb.h, RFC 8461 sections 3.3 and 5.1
+ */
+#include "cache.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "cursor.h"
+
+#define CACHE_MAXDBS		8	/* sts, meta; dane, neg, rpt, rpt_in */
+#define CACHE_MAXREADERS	510	/* concurrent read transactions */
+#define CACHE_FILE_MODE		0644	/* data.mdb, lock.mdb: see above */
+#define CACHE_DIR_MODE		0755
+#define CACHE_BEGIN_TRIES	3	/* txn begin after RESIZED/READERS_FULL */
+#define CACHE_EVICT_ROUNDS	24	/* LRU batches of 1, 2, 4, ... entries */
+#define CACHE_META_EVICTED	"sts_evicted"	/* key in "meta" */
+
+struct mxtls_cache {
+	MDB_env	*env;		/* NULL until (re)opened in this process */
+	MDB_dbi	dbi;		/* "sts" */
+	MDB_dbi	meta;		/* "meta"; writable handles only */
+	pid_t	pid;		/* process that opened env */
+	unsigned long gen;	/* cache_fork_gen when env was opened */
+	int	flags;		/* MXTLS_CACHE_* */
+	size_t	map_size;	/* as asked by the caller; 0: LMDB's */
+	char	dir[PATH_MAX];
+};
+
+/* Environments inherited over fork(): never closed, see DESCRIPTION. */
+struct cache_orphan {
+	MDB_env	*env;
+	struct cache_orphan *next;
+};
+static struct cache_orphan *cache_orphans;
+
+/* Bumped in every child of fork(); see DESCRIPTION. */
+static unsigned long cache_fork_gen;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+/* A growable byte buffer for the list snapshot. */
+struct cache_buf {
+	unsigned char *p;
+	size_t	len;
+	size_t	cap;
+};
+
+static void
+cache_orphan(MDB_env *env)
+{
+	struct cache_orphan *o;
+
+	if (env == NULL || (o = malloc(sizeof(*o))) == NULL)
+		return;		/* without memory the env is simply leaked */
+	o->env = env;
+	o->next = cache_orphans;
+	cache_orphans = o;
+}
+
+static void
+cache_forked(void)
+{
+	cache_fork_gen++;
+}
+
+static void
+cache_init_once(void)
+{
+	(void)pthread_atfork(NULL, NULL, cache_forked);
+}
+
+/*
+ * cache_fail - report LMDB (or errno) error rc for the action described by
+ * fmt, with the cache path and a hint where the admin can act.
+ */
+static enum mxtls_status cache_fail(const struct mxtls_cache *c, int rc,
+    struct mxtls_why *why, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static enum mxtls_status
+cache_fail(const struct mxtls_cache *c, int rc, struct mxtls_why *why,
+    const char *fmt, ...)
+{
+	char what[MXTLS_WHY_MAX];
+	const char *hint = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (rc == MDB_MAP_FULL)
+		hint = "; raise cache_map_size";
+	else if (rc == MDB_READERS_FULL)
+		hint = "; too many concurrent readers";
+	else if (rc == EACCES && (c->flags & MXTLS_CACHE_RDONLY))
+		hint = "; a reader needs read access to data.mdb and write "
+		    "access to lock.mdb";
+	else if ((rc == ENOENT || rc == MDB_NOTFOUND) &&
+	    (c->flags & MXTLS_CACHE_RDONLY))
+		hint = "; no cache there yet (has mxtlsd run?)";
+	return mxtls_why_set(why, rc == ENOMEM ? MXTLS_ENOMEM : MXTLS_TEMPFAIL,
+	    "%s in LMDB cache %s: %s%s", what, c->dir, mdb_strerror(rc), hint);
+}
+
+/*
+ * cache_txn_begin - begin a transaction, adopting a map grown by another
+ * process (MDB_MAP_RESIZED) and clearing stale reader slots
+ * (MDB_READERS_FULL) before retrying. Returns an LMDB code.
+ */
+static int
+cache_txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
+{
+	int rc, tries, dead;
+
+	for (tries = 1;; tries++) {
+		rc = mdb_txn_begin(env, NULL, flags, txn);
+		if (rc == 0 || tries >= CACHE_BEGIN_TRIES)
+			return rc;
+		if (rc == MDB_MAP_RESIZED) {
+			if (mdb_env_set_mapsize(env, 0) != 0)
+				return rc;
+		} else if (rc == MDB_READERS_FULL) {
+			if (mdb_reader_check(env, &dead) != 0 || dead == 0)
+				return rc;
+		} else
+			return rc;
+	}
+}
+
+/* cache_mkdir - create the cache directory (one level) if it is missing */
+static enum mxtls_status
+cache_mkdir(const struct mxtls_cache *c, struct mxtls_why *why)
+{
+	struct stat sb;
+
+	if (stat(c->dir, &sb) == 0) {
+		if (!S_ISDIR(sb.st_mode))
+			return mxtls_why_set(why, MXTLS_TEMPFAIL,
+			    "cache_dir %s is not a directory", c->dir);
+		return MXTLS_OK;
+	}
+	if (errno != ENOENT)
+		return mxtls_why_set(why, MXTLS_TEMPFAIL,
+		    "cannot stat cache_dir %s: %s", c->dir, strerror(errno));
+	if (!(c->flags & MXTLS_CACHE_CREATE))
+		return mxtls_why_set(why, MXTLS_TEMPFAIL,
+		    "cache_dir %s does not exist", c->dir);
+	if (mkdir(c->dir, CACHE_DIR_MODE) != 0 && errno != EEXIST)
+		return mxtls_why_set(why, MXTLS_TEMPFAIL,
+		    "cannot create cache_dir %s: %s", c->dir, strerror(errno));
+	return MXTLS_OK;
+}
+
+/* cache_env_open - open c->env in this process and the "sts" database */
+static enum mxtls_status
+cache_env_open(struct mxtls_cache *c, struct mxtls_why *why)
+{
+	int rdonly = (c->flags & MXTLS_CACHE_RDONLY) != 0;
+	MDB_env *env;
+	MDB_txn *txn;
+	int rc, dead;
+
+	if ((rc = mdb_env_create(&env)) != 0)
+		return cache_fail(c, rc, why, "cannot create an environment");
+	if ((rc = mdb_env_set_maxdbs(env, CACHE_MAXDBS)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(env, CACHE_MAXREADERS)) != 0 ||
+	    (c->map_size > 0 &&
+	    (rc = mdb_env_set_mapsize(env, c->map_size)) != 0)) {
+		mdb_env_close(env);
+		return cache_fail(c, rc, why, "cannot set map size %zu",
+		    c->map_size);
+	}
+	if ((rc = mdb_env_open(env, c->dir,
+	    MDB_NOTLS | (rdonly ? MDB_RDONLY : 0), CACHE_FILE_MODE)) != 0) {
+		mdb_env_close(env);
+		return cache_fail(c, rc, why, "cannot open %s",
+		    rdonly ? "read-only" : "for writing");
+	}
+	(void)mdb_reader_check(env, &dead);
+	if ((rc = cache_txn_begin(env, rdonly ? MDB_RDONLY : 0, &txn)) != 0) {
+		mdb_env_close(env);
+		return cache_fail(c, rc, why, "cannot begin a transaction");
+	}
+	if ((rc = mdb_dbi_open(txn, "sts", rdonly ? 0 : MDB_CREATE,
+	    &c->dbi)) != 0 || (!rdonly &&
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &c->meta)) != 0)) {
+		mdb_txn_abort(txn);
+		mdb_env_close(env);
+		return cache_fail(c, rc, why, "cannot open the databases");
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		mdb_env_close(env);
+		return cache_fail(c, rc, why, "cannot create the databases");
+	}
+	c->env = env;
+	c->pid = getpid();
+	c->gen = cache_fork_gen;
+	return MXTLS_OK;
+}
+
+/* cache_ours - whether c->env was opened by this process */
+static int
+cache_ours(const struct mxtls_cache *c, int check_pid)
+{
+	return c->gen == cache_fork_gen && (!check_pid || c->pid == getpid());
+}
+
+/*
+ * cache_enter - every call starts here: clear why, and in a forked child
+ * (or after a failed reopen) open an environment of this process. Reads
+ * pass check_pid 0 to stay free of system calls.
+ */
+static enum mxtls_status
+cache_enter(struct mxtls_cache *c, int check_pid, struct mxtls_why *why)
+{
+	mxtls_why_clear(why);
+	if (c->env != NULL && cache_ours(c, check_pid))
+		return MXTLS_OK;
+	if (c->env != NULL) {
+		cache_orphan(c->env);	/* the parent's: do not touch */
+		c->env = NULL;
+	}
+	return cache_env_open(c, why);
+}
+
+static enum mxtls_status
+cache_writable(const struct mxtls_cache *c, struct mxtls_why *why)
+{
+	if (c->flags & MXTLS_CACHE_RDONLY)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "LMDB cache %s is open read-only: writes go through mxtlsd",
+		    c->dir);
+	return MXTLS_OK;
+}
+
+/*
+ * cache_key - the key of domain: ASCII lower case, one trailing dot
+ * dropped; only printable ASCII, so that keys are safe in reasons. key has
+ * room for MXTLS_DOMAIN_MAX + 1 bytes.
+ */
+static enum mxtls_status
+cache_key(const char *domain, char *key, MDB_val *k, struct mxtls_why *why)
+{
+	size_t n, i;
+
+	if (domain == NULL)
+		return mxtls_why_set(why, MXTLS_PERMFAIL, "no domain given");
+	n = strnlen(domain, MXTLS_DOMAIN_MAX + 2);
+	if (n > 0 && domain[n - 1] == '.')
+		n--;
+	if (n == 0 || n > MXTLS_DOMAIN_MAX)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "not a cache key: a domain of 1 to %d characters",
+		    MXTLS_DOMAIN_MAX);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)domain[i];
+
+		if (ch <= 0x20 || ch >= 0x7f)
+			return mxtls_why_set(why, MXTLS_PERMFAIL,
+			    "not a cache key: byte 0x%02x at offset %zu of "
+			    "the domain", ch, i);
+		key[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
+	}
+	key[n] = '\0';
+	k->mv_data = key;
+	k->mv_size = n;
+	return MXTLS_OK;
+}
+
+struct mxtls_cache *
+mxtls_cache_open(const char *dir, size_t map_size, int flags,
+    struct mxtls_why *why)
+{
+	struct mxtls_cache *c;
+
+	mxtls_why_clear(why);
+	if (dir == NULL || dir[0] == '\0') {
+		(void)mxtls_why_set(why, MXTLS_PERMFAIL, "no cache_dir given");
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		(void)mxtls_why_set(why, MXTLS_ENOMEM,
+		    "out of memory opening the cache in %s", dir);
+		return NULL;
+	}
+	if (mxtls_strlcpy(c->dir, dir, sizeof(c->dir)) >= sizeof(c->dir)) {
+		(void)mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "cache_dir path is longer than %d bytes", PATH_MAX - 1);
+		free(c);
+		return NULL;
+	}
+	(void)pthread_once(&cache_once, cache_init_once);
+	c->flags = flags;
+	c->map_size = map_size;
+	if ((flags & MXTLS_CACHE_RDONLY) == 0 &&
+	    cache_mkdir(c, why) != MXTLS_OK) {
+		free(c);
+		return NULL;
+	}
+	if (cache_env_open(c, why) != MXTLS_OK) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+mxtls_cache_close(struct mxtls_cache *c)
+{
+	if (c == NULL)
+		return;
+	if (c->env != NULL) {
+		if (cache_ours(c, 1))
+			mdb_env_close(c->env);
+		else
+			cache_orphan(c->env);	/* a forked child's copy */
+	}
+	free(c);
+}
+
+/* cache_decode_fail - turn a decode failure into the caller's why */
+static enum mxtls_status
+cache_decode_fail(const struct mxtls_cache *c, const char *key,
+    enum mxtls_status st, const struct mxtls_why *dwhy, struct mxtls_why *why)
+{
+	if (st == MXTLS_NOTFOUND)	/* another schema version: a miss */
+		return mxtls_why_set(why, MXTLS_NOTFOUND, "%s: %s", key,
+		    dwhy->text);
+	if (st == MXTLS_ENOMEM)
+		return mxtls_why_set(why, st, "%s", dwhy->text);
+	return mxtls_why_set(why, MXTLS_TEMPFAIL,
+	    "corrupt record for %s in LMDB cache %s: %s", key, c->dir,
+	    dwhy->text);
+}
+
+enum mxtls_status
+mxtls_cache_sts_get(struct mxtls_cache *c, const char *domain,
+    struct mxtls_sts_entry *out, int want_body, struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+	struct mxtls_why dwhy;
+	enum mxtls_status st;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	out->body = NULL;
+	out->body_len = 0;
+	out->policy.nmx = 0;
+	if ((st = cache_enter(c, 0, why)) != MXTLS_OK ||
+	    (st = cache_key(domain, key, &k, why)) != MXTLS_OK)
+		return st;
+	if ((rc = cache_txn_begin(c->env, MDB_RDONLY, &txn)) != 0)
+		return cache_fail(c, rc, why, "cannot begin reading %s", key);
+	if ((rc = mdb_get(txn, c->dbi, &k, &v)) == 0)
+		st = mxtls_sts_entry_decode(out, v.mv_data, v.mv_size,
+		    want_body, &dwhy);
+	mdb_txn_abort(txn);
+	if (rc == MDB_NOTFOUND)
+		return MXTLS_NOTFOUND;
+	if (rc != 0)
+		return cache_fail(c, rc, why, "cannot read %s", key);
+	if (st != MXTLS_OK)
+		return cache_decode_fail(c, key, st, &dwhy, why);
+	memcpy(out->domain, key, k.mv_size + 1);
+	return MXTLS_OK;
+}
+
+/*
+ * cache_encode - the record to store for e under k. When e has a policy
+ * but no body, the body stored under k (read in txn) is carried over.
+ */
+static enum mxtls_status
+cache_encode(const struct mxtls_cache *c, MDB_txn *txn, MDB_val *k,
+    const struct mxtls_sts_entry *e, MDB_val *rec, struct mxtls_why *why)
+{
+	struct mxtls_sts_entry *tmp;
+	enum mxtls_status st;
+	unsigned char *p;
+	MDB_val old;
+	int rc;
+
+	rec->mv_data = NULL;
+	if (e->body != NULL || !e->have_policy ||
+	    (rc = mdb_get(txn, c->dbi, k, &old)) == MDB_NOTFOUND) {
+		st = mxtls_sts_entry_encode(e, &p, &rec->mv_size, why);
+		rec->mv_data = p;
+		return st;
+	}
+	if (rc != 0)
+		return cache_fail(c, rc, why, "cannot read the stored policy "
+		    "of %s", e->domain);
+	/* tmp[0]: e with the old body; tmp[1]: the old entry */
+	if ((tmp = malloc(2 * sizeof(*tmp))) == NULL)
+		return mxtls_why_set(why, MXTLS_ENOMEM,
+		    "out of memory storing %s", e->domain);
+	if (mxtls_sts_entry_decode(&tmp[1], old.mv_data, old.mv_size, 1,
+	    NULL) != MXTLS_OK)
+		tmp[1].body = NULL;	/* unreadable: nothing to keep */
+	memcpy(&tmp[0], e, sizeof(*e));
+	tmp[0].body = tmp[1].body;
+	tmp[0].body_len = tmp[1].body_len;
+	st = mxtls_sts_entry_encode(&tmp[0], &p, &rec->mv_size, why);
+	rec->mv_data = p;
+	free(tmp[1].body);
+	free(tmp);
+	return st;
+}
+
+/*
+ * cache_put_try - one write transaction storing e under k. Returns an LMDB
+ * code; when it is 0, *st tells whether the record could be made.
+ */
+static int
+cache_put_try(struct mxtls_cache *c, MDB_val *k,
+    const struct mxtls_sts_entry *e, enum mxtls_status *st,
+    struct mxtls_why *why)
+{
+	MDB_txn *txn;
+	MDB_val rec;
+	int rc;
+
+	*st = MXTLS_OK;
+	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
+		return rc;
+	if ((*st = cache_encode(c, txn, k, e, &rec, why)) != MXTLS_OK) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	if ((rc = mdb_put(txn, c->dbi, k, &rec, 0)) != 0)
+		mdb_txn_abort(txn);
+	else
+		rc = mdb_txn_commit(txn);
+	free(rec.mv_data);
+	return rc;
+}
+
+/* cache_refreshed - when an entry was last refreshed, for LRU eviction */
+static int64_t
+cache_refreshed(const struct mxtls_sts_entry *e)
+{
+	return e->fetched_at > e->txt_checked_at ? e->fetched_at :
+	    e->txt_checked_at;
+}
+
+/*
+ * cache_expired - evictable at now: the policy (if any) has expired and no
+ * failure younger than the back-off (RFC 8461 3.3) needs remembering.
+ */
+static int
+cache_expired(const struct mxtls_sts_entry *e, time_t now)
+{
+	if (e->failed_at != 0 &&
+	    e->failed_at > (int64_t)now - MXTLS_STS_BACKOFF)
+		return 0;
+	return !e->have_policy || e->expires_at <= (int64_t)now;
+}
+
+/*
+ * cache_note_evictions - add n to the eviction counter in "meta". Besides
+ * telling the admin, this commit is what makes the room just freed usable:
+ * LMDB reuses a page freed by transaction N only from transaction N + 2
+ * on (snapshot N - 1 stays the fallback), so one commit must come between
+ * an eviction and the put it makes room for. Returns an LMDB code.
+ */
+static int
+cache_note_evictions(struct mxtls_cache *c, size_t n)
+{
+	unsigned char buf[1 + 8 + 8];
+	struct mxtls_cursor cur;
+	uint64_t total = 0, at = (uint64_t)(int64_t)mxtls_now();
+	MDB_txn *txn;
+	MDB_val k, v;
+	size_t i;
+	int rc;
+
+	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
+		return rc;
+	k.mv_data = (void *)CACHE_META_EVICTED;
+	k.mv_size = sizeof(CACHE_META_EVICTED) - 1;
+	if (mdb_get(txn, c->meta, &k, &v) == 0) {
+		mxtls_cursor_init(&cur, v.mv_data, v.mv_size);
+		if (mxtls_cursor_u8(&cur) == 1)
+			total = mxtls_cursor_u64(&cur);
+	}
+	total += n;
+	buf[0] = 1;
+	for (i = 0; i < 8; i++) {
+		buf[1 + i] = (unsigned char)(total >> (56 - 8 * i));
+		buf[9 + i] = (unsigned char)(at >> (56 - 8 * i));
+	}
+	v.mv_data = buf;
+	v.mv_size = sizeof(buf);
+	if ((rc = mdb_put(txn, c->meta, &k, &v, 0)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return mdb_txn_commit(txn);
+}
+
+static int
+cache_same_key(const MDB_val *a, const MDB_val *b)
+{
+	return b != NULL && a->mv_size == b->mv_size &&
+	    memcmp(a->mv_data, b->mv_data, a->mv_size) == 0;
+}
+
+/*
+ * cache_evict_expired - one write transaction removing the expired entries
+ * and corrupt records, sparing the key spare (may be NULL) and records of
+ * other schema versions. Returns an LMDB code or errno.
+ */
+static int
+cache_evict_expired(struct mxtls_cache *c, time_t now, const MDB_val *spare,
+    size_t *count)
+{
+	struct mxtls_sts_entry *e;
+	enum mxtls_status st;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	*count = 0;
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return ENOMEM;
+	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0) {
+		free(e);
+		return rc;
+	}
+	if ((rc = mdb_cursor_open(txn, c->dbi, &cur)) != 0)
+		goto out;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (cache_same_key(&k, spare))
+			continue;
+		st = mxtls_sts_entry_decode(e, v.mv_data, v.mv_size, 0, NULL);
+		if (st == MXTLS_NOTFOUND ||
+		    (st == MXTLS_OK && !cache_expired(e, now)))
+			continue;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		(*count)++;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+out:
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	free(e);
+	if (rc != 0)
+		*count = 0;
+	else if (*count > 0)
+		(void)cache_note_evictions(c, *count);	/* best effort */
+	return rc;
+}
+
+static int
+cache_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* cache_lru_time - refresh time of a record; unreadable ones go first */
+static int64_t
+cache_lru_time(struct mxtls_sts_entry *e, const MDB_val *v)
+{
+	if (mxtls_sts_entry_decode(e, v->mv_data, v->mv_size, 0, NULL) !=
+	    MXTLS_OK)
+		return INT64_MIN;
+	return cache_refreshed(e);
+}
+
+/*
+ * cache_lru_cutoff - in txn, the want-th smallest refresh time (*cutoff)
+ * and how many entries are strictly older (*older); *n gets the number of
+ * candidates (all but spare). Returns an LMDB code or errno.
+ */
+static int
+cache_lru_cutoff(struct mxtls_cache *c, MDB_txn *txn, const MDB_val *spare,
+    struct mxtls_sts_entry *e, size_t want, int64_t *cutoff, size_t *older,
+    size_t *n)
+{
+	int64_t *t = NULL, *nt;
+	size_t cap = 0, i;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	*n = 0;
+	if ((rc = mdb_cursor_open(txn, c->dbi, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (cache_same_key(&k, spare))
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 256;
+			if (cap > SIZE_MAX / sizeof(*t) ||
+			    (nt = realloc(t, cap * sizeof(*t))) == NULL) {
+				rc = ENOMEM;
+				break;
+			}
+			t = nt;
+		}
+		t[(*n)++] = cache_lru_time(e, &v);
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND && *n > 0) {
+		rc = 0;
+		qsort(t, *n, sizeof(*t), cache_cmp_i64);
+		*cutoff = t[(want < *n ? want : *n) - 1];
+		for (i = 0, *older = 0; i < *n && t[i] < *cutoff; i++)
+			(*older)++;
+	}
+	free(t);
+	return rc;
+}
+
+/*
+ * cache_evict_lru - one write transaction removing the want least recently
+ * refreshed entries other than spare. Returns an LMDB code or errno.
+ */
+static int
+cache_evict_lru(struct mxtls_cache *c, const MDB_val *spare, size_t want,
+    size_t *count)
+{
+	struct mxtls_sts_entry *e;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int64_t cutoff = 0, t;
+	size_t older = 0, n, ties;
+	int rc;
+
+	*count = 0;
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return ENOMEM;
+	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0) {
+		free(e);
+		return rc;
+	}
+	rc = cache_lru_cutoff(c, txn, spare, e, want, &cutoff, &older, &n);
+	if (rc != 0 || (rc = mdb_cursor_open(txn, c->dbi, &cur)) != 0)
+		goto out;
+	ties = (want < n ? want : n) - older;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (cache_same_key(&k, spare))
+			continue;
+		if ((t = cache_lru_time(e, &v)) > cutoff ||
+		    (t == cutoff && ties == 0))
+			continue;
+		if (t == cutoff)
+			ties--;
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		(*count)++;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+out:
+	if (rc == MDB_NOTFOUND)	/* nothing to evict */
+		rc = 0;
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	free(e);
+	if (rc != 0)
+		*count = 0;
+	else if (*count > 0)
+		(void)cache_note_evictions(c, *count);	/* best effort */
+	return rc;
+}
+
+/*
+ * cache_put_full - the map was full: evict expired entries, retry, then
+ * evict least recently refreshed ones in doubling batches, retrying after
+ * each.
+ */
+static enum mxtls_status
+cache_put_full(struct mxtls_cache *c, MDB_val *k,
+    const struct mxtls_sts_entry *e, struct mxtls_why *why)
+{
+	const char *key = k->mv_data;
+	size_t expired = 0, lru = 0, n = 0, round;
+	enum mxtls_status st = MXTLS_OK;
+	MDB_envinfo info;
+	int rc;
+
+	rc = cache_evict_expired(c, mxtls_now(), k, &expired);
+	if (rc == 0 && expired > 0)
+		rc = cache_put_try(c, k, e, &st, why);
+	else if (rc == 0)
+		rc = MDB_MAP_FULL;	/* nothing expired: go on to LRU */
+	for (round = 0; rc == MDB_MAP_FULL && round < CACHE_EVICT_ROUNDS;
+	    round++) {
+		if ((rc = cache_evict_lru(c, k, (size_t)1 << round, &n)) != 0)
+			break;
+		lru += n;
+		if (n == 0) {
+			rc = MDB_MAP_FULL;	/* nothing left to evict */
+			break;
+		}
+		rc = cache_put_try(c, k, e, &st, why);
+	}
+	if (rc == MDB_MAP_FULL) {
+		if (mdb_env_info(c->env, &info) != 0)
+			info.me_mapsize = c->map_size;
+		return mxtls_why_set(why, MXTLS_TEMPFAIL,
+		    "LMDB cache %s is full: the record of %s does not fit even "
+		    "after evicting %zu expired and %zu least recently "
+		    "refreshed entries; raise cache_map_size (now %zu bytes)",
+		    c->dir, key, expired, lru, info.me_mapsize);
+	}
+	if (rc != 0)
+		return cache_fail(c, rc, why, "cannot store %s (map full; "
+		    "%zu expired and %zu older entries evicted)", key, expired,
+		    lru);
+	if (st != MXTLS_OK)
+		return st;
+	return mxtls_why_set(why, MXTLS_OK,
+	    "LMDB cache %s was full: evicted %zu expired and %zu least "
+	    "recently refreshed entries to store %s; consider raising "
+	    "cache_map_size", c->dir, expired, lru, key);
+}
+
+enum mxtls_status
+mxtls_cache_sts_put(struct mxtls_cache *c, const struct mxtls_sts_entry *e,
+    struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+	enum mxtls_status st;
+	MDB_val k;
+	int rc;
+
+	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
+	    (st = cache_writable(c, why)) != MXTLS_OK ||
+	    (st = cache_key(e->domain, key, &k, why)) != MXTLS_OK)
+		return st;
+	rc = cache_put_try(c, &k, e, &st, why);
+	if (rc == MDB_MAP_FULL)
+		return cache_put_full(c, &k, e, why);
+	if (rc != 0)
+		return cache_fail(c, rc, why, "cannot store %s", key);
+	return st;
+}
+
+/* cache_del_key - delete k in one write transaction; an LMDB code */
+static int
+cache_del_key(struct mxtls_cache *c, MDB_val *k)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_del(txn, c->dbi, k, NULL)) != 0)
+		mdb_txn_abort(txn);
+	else
+		rc = mdb_txn_commit(txn);
+	return rc;
+}
+
+enum mxtls_status
+mxtls_cache_sts_del(struct mxtls_cache *c, const char *domain,
+    struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+	enum mxtls_status st;
+	MDB_val k;
+	int rc;
+
+	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
+	    (st = cache_writable(c, why)) != MXTLS_OK ||
+	    (st = cache_key(domain, key, &k, why)) != MXTLS_OK)
+		return st;
+	if ((rc = cache_del_key(c, &k)) == MDB_NOTFOUND)
+		return mxtls_why_set(why, MXTLS_NOTFOUND,
+		    "no cache entry for %s", key);
+	if (rc != 0)
+		return cache_fail(c, rc, why, "cannot delete %s", key);
+	return MXTLS_OK;
+}
+
+enum mxtls_status
+mxtls_cache_sts_purge(struct mxtls_cache *c, const char *domain,
+    size_t *count, struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+	enum mxtls_status st;
+	MDB_stat ms;
+	MDB_txn *txn;
+	MDB_val k;
+	int rc;
+
+	if (count != NULL)
+		*count = 0;
+	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
+	    (st = cache_writable(c, why)) != MXTLS_OK)
+		return st;
+	if (domain != NULL) {
+		if ((st = cache_key(domain, key, &k, why)) != MXTLS_OK)
+			return st;
+		if ((rc = cache_del_key(c, &k)) == MDB_NOTFOUND)
+			return MXTLS_OK;
+		if (rc != 0)
+			return cache_fail(c, rc, why, "cannot purge %s", key);
+		if (count != NULL)
+			*count = 1;
+		return MXTLS_OK;
+	}
+	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
+		return cache_fail(c, rc, why, "cannot begin the purge");
+	if ((rc = mdb_stat(txn, c->dbi, &ms)) != 0 ||
+	    (rc = mdb_drop(txn, c->dbi, 0)) != 0)
+		mdb_txn_abort(txn);
+	else
+		rc = mdb_txn_commit(txn);
+	if (rc != 0)
+		return cache_fail(c, rc, why, "cannot purge the sts database");
+	if (count != NULL)
+		*count = ms.ms_entries;
+	return MXTLS_OK;
+}
+
+enum mxtls_status
+mxtls_cache_sts_evict(struct mxtls_cache *c, time_t now, size_t *count,
+    struct mxtls_why *why)
+{
+	enum mxtls_status st;
+	size_t n = 0;
+	int rc;
+
+	if (count != NULL)
+		*count = 0;
+	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
+	    (st = cache_writable(c, why)) != MXTLS_OK)
+		return st;
+	if ((rc = cache_evict_expired(c, now, NULL, &n)) != 0)
+		return cache_fail(c, rc, why, "cannot evict expired entries");
+	if (count != NULL)
+		*count = n;
+	return MXTLS_OK;
+}
+
+/* cache_buf_add - append n bytes to b; -1 when out of memory */
+static int
+cache_buf_add(struct cache_buf *b, const void *p, size_t n)
+{
+	unsigned char *np;
+	size_t cap;
+
+	if (b->cap - b->len < n) {
+		cap = b->cap ? b->cap : 4096;
+		while (cap - b->len < n) {
+			if (cap > SIZE_MAX / 2)
+				return -1;
+			cap *= 2;
+		}
+		if ((np = realloc(b->p, cap)) == NULL)
+			return -1;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+/*
+ * cache_snap_one - append key and the record of v without its body to the
+ * snapshot: [size_t klen][key][size_t rlen][record]. Unreadable records
+ * count in *skipped. Returns 0, or ENOMEM.
+ */
+static int
+cache_snap_one(struct cache_buf *b, struct mxtls_sts_entry *e,
+    const MDB_val *k, const MDB_val *v, size_t *skipped)
+{
+	unsigned char *rec;
+	size_t rlen;
+	enum mxtls_status st;
+	int rc = 0;
+
+	if (k->mv_size == 0 || k->mv_size > MXTLS_DOMAIN_MAX ||
+	    mxtls_sts_entry_decode(e, v->mv_data, v->mv_size, 0, NULL) !=
+	    MXTLS_OK) {
+		(*skipped)++;
+		return 0;
+	}
+	if ((st = mxtls_sts_entry_encode(e, &rec, &rlen, NULL)) != MXTLS_OK) {
+		(*skipped)++;
+		return st == MXTLS_ENOMEM ? ENOMEM : 0;
+	}
+	if (cache_buf_add(b, &k->mv_size, sizeof(size_t)) != 0 ||
+	    cache_buf_add(b, k->mv_data, k->mv_size) != 0 ||
+	    cache_buf_add(b, &rlen, sizeof(rlen)) != 0 ||
+	    cache_buf_add(b, rec, rlen) != 0)
+		rc = ENOMEM;
+	free(rec);
+	return rc;
+}
+
+/* cache_snapshot - every record without its body, in key order, into b */
+static int
+cache_snapshot(struct mxtls_cache *c, struct cache_buf *b,
+    struct mxtls_sts_entry *e, size_t *skipped)
+{
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = cache_txn_begin(c->env, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(txn, c->dbi, &cur)) == 0) {
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+		    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+			if ((rc = cache_snap_one(b, e, &k, &v, skipped)) != 0)
+				break;
+		mdb_cursor_close(cur);
+	}
+	mdb_txn_abort(txn);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+enum mxtls_status
+mxtls_cache_sts_list(struct mxtls_cache *c,
+    int (*fn)(void *arg, const struct mxtls_sts_entry *e), void *arg,
+    struct mxtls_why *why)
+{
+	struct cache_buf b = { NULL, 0, 0 };
+	struct mxtls_sts_entry *e;
+	const unsigned char *kp;
+	enum mxtls_status st;
+	size_t off, klen, rlen, skipped = 0;
+	int rc;
+
+	if ((st = cache_enter(c, 1, why)) != MXTLS_OK)
+		return st;
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return mxtls_why_set(why, MXTLS_ENOMEM,
+		    "out of memory listing LMDB cache %s", c->dir);
+	if ((rc = cache_snapshot(c, &b, e, &skipped)) != 0) {
+		st = cache_fail(c, rc, why, "cannot list the sts database");
+		goto out;
+	}
+	for (off = 0; off < b.len; off += rlen) {
+		memcpy(&klen, b.p + off, sizeof(klen));
+		off += sizeof(klen);
+		kp = b.p + off;
+		off += klen;
+		memcpy(&rlen, b.p + off, sizeof(rlen));
+		off += sizeof(rlen);
+		if (mxtls_sts_entry_decode(e, b.p + off, rlen, 0, NULL) !=
+		    MXTLS_OK)
+			continue;	/* cannot happen: we encoded it */
+		memcpy(e->domain, kp, klen);	/* klen <= MXTLS_DOMAIN_MAX */
+		e->domain[klen] = '\0';
+		if (fn(arg, e) != 0)
+			break;
+	}
+	if (skipped > 0)
+		(void)mxtls_why_set(why, MXTLS_OK, "skipped %zu unreadable "
+		    "records in LMDB cache %s", skipped, c->dir);
+out:
+	free(b.p);
+	free(e);
+	return st;
+}
