@@ -595,6 +595,24 @@ cache_same_key(const MDB_val *a, const MDB_val *b)
 	    memcmp(a->mv_data, b->mv_data, a->mv_size) == 0;
 }
 
+/* cache_evict_end - commit or abort an eviction pass; note what it removed */
+
+static int
+cache_evict_end(struct mxtls_cache *c, MDB_txn *txn, int rc,
+    struct mxtls_sts_entry *e, size_t *count)
+{
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	free(e);
+	if (rc != 0)
+		*count = 0;
+	else if (*count > 0)
+		(void)cache_note_evictions(c, *count);	/* best effort */
+	return rc;
+}
+
 /*
  * cache_evict_expired - one write transaction removing the expired entries
  * and corrupt records, sparing the key spare (may be NULL) and records of
@@ -636,16 +654,7 @@ cache_evict_expired(struct mxtls_cache *c, time_t now, const MDB_val *spare,
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
 out:
-	if (rc == 0)
-		rc = mdb_txn_commit(txn);
-	else
-		mdb_txn_abort(txn);
-	free(e);
-	if (rc != 0)
-		*count = 0;
-	else if (*count > 0)
-		(void)cache_note_evictions(c, *count);	/* best effort */
-	return rc;
+	return cache_evict_end(c, txn, rc, e, count);
 }
 
 static int
@@ -758,16 +767,7 @@ cache_evict_lru(struct mxtls_cache *c, const MDB_val *spare, size_t want,
 out:
 	if (rc == MDB_NOTFOUND)	/* nothing to evict */
 		rc = 0;
-	if (rc == 0)
-		rc = mdb_txn_commit(txn);
-	else
-		mdb_txn_abort(txn);
-	free(e);
-	if (rc != 0)
-		*count = 0;
-	else if (*count > 0)
-		(void)cache_note_evictions(c, *count);	/* best effort */
-	return rc;
+	return cache_evict_end(c, txn, rc, e, count);
 }
 
 /*
