@@ -215,6 +215,8 @@ sts_store(struct sts_res *s)
 	if (mxtls_cache_sts_put(eng->cache, &s->res.entry, &why) != MXTLS_OK)
 		sts_add_error(&s->res, MXTLS_RT_NONE,
 		    "could not update the cache: %s", why.text);
+	else if (why.text[0] != '\0')	/* the map was full: evictions */
+		sts_add_error(&s->res, MXTLS_RT_NONE, "%s", why.text);
 }
 
 /* sts_finish - settle the policy, answer every waiter, free */
