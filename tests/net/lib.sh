@@ -338,7 +338,7 @@ tb_teardown() {
 	[ -f "$dir/pids" ] || return 0
 	while read -r pid name start; do
 		[ -n "$pid" ] || continue
-		tb__alive "$pid" "$start" || { wait "$pid" 2>/dev/null; continue; }
+		tb__alive "$pid" "$start" || { wait "$pid" 2>/dev/null || :; continue; }
 		pids+=("$pid") starts+=("$start")
 		kill "$pid" 2>/dev/null
 	done <"$dir/pids"
@@ -352,7 +352,7 @@ tb_teardown() {
 			echo "lib.sh: PID $pid ignored SIGTERM; SIGKILL" >&2
 			kill -KILL "$pid" 2>/dev/null
 		fi
-		wait "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null || :
 	done
 	: >"$dir/pids"
 	return 0
