@@ -31,4 +31,11 @@
 #define MXTLS_DNS_RRS_MAX	64	/* records kept from one answer */
 #define MXTLS_DNS_ADDRS_MAX	16	/* addresses used for one host */
 
+/* DANE (RFC 7672, RFC 6698) */
+#define MXTLS_TLSA_DATA_MAX	2048	/* certificate association data */
+#define MXTLS_TLSA_RRS_MAX	8	/* TLSA records kept per host */
+#define MXTLS_DANE_HOSTS_MAX	10	/* MX hosts evaluated per domain */
+#define MXTLS_CNAME_MAX		8	/* CNAME links followed (7672 2.1.3) */
+#define MXTLS_TLSA_PORT		25	/* _25._tcp: the SMTP port */
+
 #endif /* MXTLS_BOUNDS_H */

@@ -1,7 +1,7 @@
 /*
  * NAME
- *	cache - the LMDB cache of MTA-STS policies shared by every mxtls
- *	process on the host
+ *	cache - the LMDB cache of MTA-STS policies and DANE outcomes shared
+ *	by every mxtls process on the host
  * SYNOPSIS
  *	#include "cache.h"
  *
@@ -18,14 +18,27 @@
  *	    const struct mxtls_sts_entry *e, struct mxtls_why *why);
  *
  *	(and _del, _list, _purge, _evict, mxtls_cache_close; see cache.h)
+ *
+ *	enum mxtls_status
+ *	mxtls_cache_dane_get(struct mxtls_cache *cache, const char *host,
+ *	    struct mxtls_dane_entry *out, struct mxtls_why *why);
+ *
+ *	enum mxtls_status
+ *	mxtls_cache_dane_put(struct mxtls_cache *cache,
+ *	    const struct mxtls_dane_entry *e, struct mxtls_why *why);
  * DESCRIPTION
  *	One LMDB environment lives in dir (data.mdb and lock.mdb) with the
- *	named database "sts": key the policy domain in lower case without a
- *	trailing dot, value the record of cache_record.c. Room is made for
- *	CACHE_MAXDBS named databases ("dane", "neg", "rpt", "rpt_in" later).
+ *	named databases "sts" (key the policy domain) and "dane" (key the MX
+ *	host name), keys in lower case without a trailing dot, values the
+ *	records of cache_record.c. Room is made for CACHE_MAXDBS named
+ *	databases ("neg", "rpt", "rpt_in" later). Writable handles create
+ *	"dane" when missing; a read-only handle on an older cache file
+ *	without it reads every host as a miss, and looks for the database
+ *	again on each dane get until a writer has created it.
  *	Writable handles also keep a "meta" database; its key "sts_evicted"
- *	holds u8 version 1, u64 entries evicted so far, i64 time of the last
- *	eviction (big-endian).
+ *	holds u8 version 1, u64 entries evicted so far (from "sts" and
+ *	"dane"; the key keeps its old name), i64 time of the last eviction
+ *	(big-endian).
  *
  *	Files are created with mode 0644 so that processes running as other
  *	users (the Exim plugin, the CLI) can read data.mdb. LMDB gives
@@ -62,12 +75,15 @@
  *	descriptors and LMDB's buffers per fork (valgrind calls them
  *	"possibly lost" in such a child).
  *
- *	Map full: mxtls_cache_sts_put() aborts, evicts expired entries (and
- *	those without a policy whose failure is older than the back-off) and
- *	retries; if the record still does not fit, it evicts the least
- *	recently refreshed entries (smallest max(fetched_at, txt_checked_at))
- *	in growing batches, retrying after each, for at most
- *	CACHE_EVICT_ROUNDS rounds. The entry being written is never evicted.
+ *	Map full: mxtls_cache_sts_put() and mxtls_cache_dane_put() abort,
+ *	evict expired entries of both databases (sts: those whose policy
+ *	has expired, or without a policy, and whose failure is older than
+ *	the back-off; dane: expires_at <= now) and retry; if the record
+ *	still does not fit, they evict the least recently refreshed entries
+ *	of both databases (sts: smallest max(fetched_at, txt_checked_at);
+ *	dane: smallest fetched_at) in growing batches, retrying after each,
+ *	for at most CACHE_EVICT_ROUNDS rounds. The entry being written is
+ *	never evicted. mxtls_cache_sts_evict() only touches "sts".
  *	Every eviction is followed by a small commit (the counter in "meta"):
  *	LMDB reuses pages freed by a transaction only two commits later.
  *	Evictions are reported in why with MXTLS_OK. MDB_MAP_RESIZED (another
@@ -107,9 +123,16 @@
 #define CACHE_EVICT_ROUNDS	24	/* LRU batches of 1, 2, 4, ... entries */
 #define CACHE_META_EVICTED	"sts_evicted"	/* key in "meta" */
 
+/* The databases eviction walks (a bit mask). */
+#define CACHE_DB_STS		0x01
+#define CACHE_DB_DANE		0x02
+#define CACHE_DB_ALL		(CACHE_DB_STS | CACHE_DB_DANE)
+
 struct mxtls_cache {
 	MDB_env	*env;		/* NULL until (re)opened in this process */
 	MDB_dbi	dbi;		/* "sts" */
+	MDB_dbi	dane;		/* "dane"; valid when have_dane */
+	int	have_dane;	/* 0: a read-only handle on an older file */
 	MDB_dbi	meta;		/* "meta"; writable handles only */
 	pid_t	pid;		/* process that opened env */
 	unsigned long gen;	/* cache_fork_gen when env was opened */
@@ -241,7 +264,29 @@ cache_mkdir(const struct mxtls_cache *c, struct mxtls_why *why)
 	return MXTLS_OK;
 }
 
-/* cache_env_open - open c->env in this process and the "sts" database */
+/*
+ * cache_dbs_open - in txn, the databases: "sts" (must exist for a reader),
+ * "dane" (may be missing for a reader) and, for a writer, "meta".
+ */
+static int
+cache_dbs_open(struct mxtls_cache *c, MDB_txn *txn, int rdonly)
+{
+	int rc;
+
+	if ((rc = mdb_dbi_open(txn, "sts", rdonly ? 0 : MDB_CREATE,
+	    &c->dbi)) != 0)
+		return rc;
+	rc = mdb_dbi_open(txn, "dane", rdonly ? 0 : MDB_CREATE, &c->dane);
+	if (rc != 0 && !(rdonly && rc == MDB_NOTFOUND))
+		return rc;
+	c->have_dane = rc == 0;
+	if (!rdonly && (rc = mdb_dbi_open(txn, "meta", MDB_CREATE,
+	    &c->meta)) != 0)
+		return rc;
+	return 0;
+}
+
+/* cache_env_open - open c->env in this process and its databases */
 static enum mxtls_status
 cache_env_open(struct mxtls_cache *c, struct mxtls_why *why)
 {
@@ -271,9 +316,7 @@ cache_env_open(struct mxtls_cache *c, struct mxtls_why *why)
 		mdb_env_close(env);
 		return cache_fail(c, rc, why, "cannot begin a transaction");
 	}
-	if ((rc = mdb_dbi_open(txn, "sts", rdonly ? 0 : MDB_CREATE,
-	    &c->dbi)) != 0 || (!rdonly &&
-	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &c->meta)) != 0)) {
+	if ((rc = cache_dbs_open(c, txn, rdonly)) != 0) {
 		mdb_txn_abort(txn);
 		mdb_env_close(env);
 		return cache_fail(c, rc, why, "cannot open the databases");
@@ -498,13 +541,24 @@ cache_encode(const struct mxtls_cache *c, MDB_txn *txn, MDB_val *k,
 }
 
 /*
- * cache_put_try - one write transaction storing e under k. Returns an LMDB
- * code; when it is 0, *st tells whether the record could be made.
+ * What a put stores: under key k of database dbi, either the sts entry
+ * (encoded inside the write transaction: see cache_encode) or a record
+ * made beforehand (rec).
+ */
+struct cache_put {
+	MDB_val	k;
+	MDB_dbi	dbi;
+	const struct mxtls_sts_entry *sts;	/* NULL: store rec */
+	MDB_val	rec;
+};
+
+/*
+ * cache_put_try - one write transaction storing p. Returns an LMDB code;
+ * when it is 0, *st tells whether the record could be made.
  */
 static int
-cache_put_try(struct mxtls_cache *c, MDB_val *k,
-    const struct mxtls_sts_entry *e, enum mxtls_status *st,
-    struct mxtls_why *why)
+cache_put_try(struct mxtls_cache *c, struct cache_put *p,
+    enum mxtls_status *st, struct mxtls_why *why)
 {
 	MDB_txn *txn;
 	MDB_val rec;
@@ -513,15 +567,19 @@ cache_put_try(struct mxtls_cache *c, MDB_val *k,
 	*st = MXTLS_OK;
 	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
 		return rc;
-	if ((*st = cache_encode(c, txn, k, e, &rec, why)) != MXTLS_OK) {
+	rec = p->rec;
+	if (p->sts != NULL &&
+	    (*st = cache_encode(c, txn, &p->k, p->sts, &rec, why)) !=
+	    MXTLS_OK) {
 		mdb_txn_abort(txn);
 		return 0;
 	}
-	if ((rc = mdb_put(txn, c->dbi, k, &rec, 0)) != 0)
+	if ((rc = mdb_put(txn, p->dbi, &p->k, &rec, 0)) != 0)
 		mdb_txn_abort(txn);
 	else
 		rc = mdb_txn_commit(txn);
-	free(rec.mv_data);
+	if (p->sts != NULL)
+		free(rec.mv_data);
 	return rc;
 }
 
@@ -544,6 +602,57 @@ cache_expired(const struct mxtls_sts_entry *e, time_t now)
 	    e->failed_at > (int64_t)now - MXTLS_STS_BACKOFF)
 		return 0;
 	return !e->have_policy || e->expires_at <= (int64_t)now;
+}
+
+/* Room to decode one record of either database during an eviction. */
+struct cache_scratch {
+	struct mxtls_sts_entry sts;	/* decoded without body: owns none */
+	struct mxtls_dane_entry dane;
+};
+
+/*
+ * cache_judge - decode the record v of database db (CACHE_DB_*). When it
+ * decodes, *expired says whether it is evictable at now and *t when it
+ * was last refreshed; otherwise *expired is 1 and *t INT64_MIN. Returns
+ * the decode status (MXTLS_NOTFOUND: another schema version).
+ */
+static enum mxtls_status
+cache_judge(struct cache_scratch *s, int db, const MDB_val *v, time_t now,
+    int *expired, int64_t *t)
+{
+	enum mxtls_status st;
+
+	*expired = 1;
+	*t = INT64_MIN;
+	if (db == CACHE_DB_STS) {
+		st = mxtls_sts_entry_decode(&s->sts, v->mv_data, v->mv_size,
+		    0, NULL);
+		if (st == MXTLS_OK) {
+			*expired = cache_expired(&s->sts, now);
+			*t = cache_refreshed(&s->sts);
+		}
+	} else {
+		st = mxtls_dane_entry_decode(&s->dane, v->mv_data, v->mv_size,
+		    NULL);
+		if (st == MXTLS_OK) {
+			*expired = s->dane.expires_at <= (int64_t)now;
+			*t = s->dane.fetched_at;
+		}
+	}
+	return st;
+}
+
+/* cache_db_dbi - the handle of database db; -1 when this handle has none */
+static int
+cache_db_dbi(const struct mxtls_cache *c, int db, MDB_dbi *dbi)
+{
+	if (db == CACHE_DB_STS)
+		*dbi = c->dbi;
+	else if (db == CACHE_DB_DANE && c->have_dane)
+		*dbi = c->dane;
+	else
+		return -1;
+	return 0;
 }
 
 /*
@@ -588,24 +697,26 @@ cache_note_evictions(struct mxtls_cache *c, size_t n)
 	return mdb_txn_commit(txn);
 }
 
+/* cache_spared - whether key k of database dbi is the one being written */
 static int
-cache_same_key(const MDB_val *a, const MDB_val *b)
+cache_spared(MDB_dbi dbi, const MDB_val *k, const struct cache_put *spare)
 {
-	return b != NULL && a->mv_size == b->mv_size &&
-	    memcmp(a->mv_data, b->mv_data, a->mv_size) == 0;
+	return spare != NULL && spare->dbi == dbi &&
+	    k->mv_size == spare->k.mv_size &&
+	    memcmp(k->mv_data, spare->k.mv_data, k->mv_size) == 0;
 }
 
 /* cache_evict_end - commit or abort an eviction pass; note what it removed */
 
 static int
 cache_evict_end(struct mxtls_cache *c, MDB_txn *txn, int rc,
-    struct mxtls_sts_entry *e, size_t *count)
+    struct cache_scratch *s, size_t *count)
 {
 	if (rc == 0)
 		rc = mdb_txn_commit(txn);
 	else
 		mdb_txn_abort(txn);
-	free(e);
+	free(s);
 	if (rc != 0)
 		*count = 0;
 	else if (*count > 0)
@@ -613,48 +724,75 @@ cache_evict_end(struct mxtls_cache *c, MDB_txn *txn, int rc,
 	return rc;
 }
 
-/*
- * cache_evict_expired - one write transaction removing the expired entries
- * and corrupt records, sparing the key spare (may be NULL) and records of
- * other schema versions. Returns an LMDB code or errno.
- */
+/* cache_evict_begin - scratch space and a write transaction */
 static int
-cache_evict_expired(struct mxtls_cache *c, time_t now, const MDB_val *spare,
-    size_t *count)
+cache_evict_begin(struct mxtls_cache *c, struct cache_scratch **s,
+    MDB_txn **txn)
 {
-	struct mxtls_sts_entry *e;
-	enum mxtls_status st;
-	MDB_cursor *cur;
-	MDB_txn *txn;
-	MDB_val k, v;
 	int rc;
 
-	*count = 0;
-	if ((e = malloc(sizeof(*e))) == NULL)
+	if ((*s = malloc(sizeof(**s))) == NULL)
 		return ENOMEM;
-	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0) {
-		free(e);
-		return rc;
+	if ((rc = cache_txn_begin(c->env, 0, txn)) != 0) {
+		free(*s);
+		*s = NULL;
 	}
-	if ((rc = mdb_cursor_open(txn, c->dbi, &cur)) != 0)
-		goto out;
+	return rc;
+}
+
+/*
+ * cache_expire_db - in txn, remove the expired entries and corrupt records
+ * of database db, sparing spare and records of other schema versions.
+ * Returns an LMDB code.
+ */
+static int
+cache_expire_db(MDB_txn *txn, int db, MDB_dbi dbi, time_t now,
+    const struct cache_put *spare, struct cache_scratch *s, size_t *count)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int64_t t;
+	int rc, expired;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (cache_same_key(&k, spare))
-			continue;
-		st = mxtls_sts_entry_decode(e, v.mv_data, v.mv_size, 0, NULL);
-		if (st == MXTLS_NOTFOUND ||
-		    (st == MXTLS_OK && !cache_expired(e, now)))
+		if (cache_spared(dbi, &k, spare) ||
+		    cache_judge(s, db, &v, now, &expired, &t) ==
+		    MXTLS_NOTFOUND || !expired)
 			continue;
 		if ((rc = mdb_cursor_del(cur, 0)) != 0)
 			break;
 		(*count)++;
 	}
 	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-out:
-	return cache_evict_end(c, txn, rc, e, count);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * cache_evict_expired - one write transaction removing the expired entries
+ * and corrupt records of the databases in mask (CACHE_DB_*), sparing spare
+ * (may be NULL) and records of other schema versions. Returns an LMDB
+ * code or errno.
+ */
+static int
+cache_evict_expired(struct mxtls_cache *c, time_t now, int mask,
+    const struct cache_put *spare, size_t *count)
+{
+	struct cache_scratch *s;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int rc, db;
+
+	*count = 0;
+	if ((rc = cache_evict_begin(c, &s, &txn)) != 0)
+		return rc;
+	for (db = CACHE_DB_STS; db <= CACHE_DB_DANE && rc == 0; db <<= 1)
+		if ((mask & db) && cache_db_dbi(c, db, &dbi) == 0)
+			rc = cache_expire_db(txn, db, dbi, now, spare, s,
+			    count);
+	return cache_evict_end(c, txn, rc, s, count);
 }
 
 static int
@@ -667,107 +805,151 @@ cache_cmp_i64(const void *a, const void *b)
 
 /* cache_lru_time - refresh time of a record; unreadable ones go first */
 static int64_t
-cache_lru_time(struct mxtls_sts_entry *e, const MDB_val *v)
+cache_lru_time(struct cache_scratch *s, int db, const MDB_val *v)
 {
-	if (mxtls_sts_entry_decode(e, v->mv_data, v->mv_size, 0, NULL) !=
-	    MXTLS_OK)
-		return INT64_MIN;
-	return cache_refreshed(e);
+	int64_t t;
+	int expired;
+
+	(void)cache_judge(s, db, v, 0, &expired, &t);
+	return t;
 }
 
-/*
- * cache_lru_cutoff - in txn, the want-th smallest refresh time (*cutoff)
- * and how many entries are strictly older (*older); *n gets the number of
- * candidates (all but spare). Returns an LMDB code or errno.
- */
+/* A growing array of refresh times. */
+struct cache_times {
+	int64_t	*t;
+	size_t	n;
+	size_t	cap;
+};
+
+/* cache_times_db - append the refresh times of database db but spare */
 static int
-cache_lru_cutoff(struct mxtls_cache *c, MDB_txn *txn, const MDB_val *spare,
-    struct mxtls_sts_entry *e, size_t want, int64_t *cutoff, size_t *older,
-    size_t *n)
+cache_times_db(MDB_txn *txn, int db, MDB_dbi dbi,
+    const struct cache_put *spare, struct cache_scratch *s,
+    struct cache_times *ts)
 {
-	int64_t *t = NULL, *nt;
-	size_t cap = 0, i;
+	int64_t *nt;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc;
 
-	*n = 0;
-	if ((rc = mdb_cursor_open(txn, c->dbi, &cur)) != 0)
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (cache_same_key(&k, spare))
+		if (cache_spared(dbi, &k, spare))
 			continue;
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 256;
-			if (cap > SIZE_MAX / sizeof(*t) ||
-			    (nt = realloc(t, cap * sizeof(*t))) == NULL) {
+		if (ts->n == ts->cap) {
+			ts->cap = ts->cap ? 2 * ts->cap : 256;
+			if (ts->cap > SIZE_MAX / sizeof(*nt) ||
+			    (nt = realloc(ts->t, ts->cap * sizeof(*nt))) ==
+			    NULL) {
 				rc = ENOMEM;
 				break;
 			}
-			t = nt;
+			ts->t = nt;
 		}
-		t[(*n)++] = cache_lru_time(e, &v);
+		ts->t[ts->n++] = cache_lru_time(s, db, &v);
 	}
 	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND && *n > 0) {
-		rc = 0;
-		qsort(t, *n, sizeof(*t), cache_cmp_i64);
-		*cutoff = t[(want < *n ? want : *n) - 1];
-		for (i = 0, *older = 0; i < *n && t[i] < *cutoff; i++)
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * cache_lru_cutoff - in txn, over both databases, the want-th smallest
+ * refresh time (*cutoff) and how many entries are strictly older
+ * (*older); *n gets the number of candidates (all but spare). Returns an
+ * LMDB code (MDB_NOTFOUND: no candidate) or errno.
+ */
+static int
+cache_lru_cutoff(struct mxtls_cache *c, MDB_txn *txn,
+    const struct cache_put *spare, struct cache_scratch *s, size_t want,
+    int64_t *cutoff, size_t *older, size_t *n)
+{
+	struct cache_times ts = { NULL, 0, 0 };
+	MDB_dbi dbi;
+	size_t i;
+	int rc = 0, db;
+
+	for (db = CACHE_DB_STS; db <= CACHE_DB_DANE && rc == 0; db <<= 1)
+		if (cache_db_dbi(c, db, &dbi) == 0)
+			rc = cache_times_db(txn, db, dbi, spare, s, &ts);
+	*n = ts.n;
+	if (rc == 0 && ts.n == 0)
+		rc = MDB_NOTFOUND;
+	if (rc == 0) {
+		qsort(ts.t, ts.n, sizeof(*ts.t), cache_cmp_i64);
+		*cutoff = ts.t[(want < ts.n ? want : ts.n) - 1];
+		for (i = 0, *older = 0; i < ts.n && ts.t[i] < *cutoff; i++)
 			(*older)++;
 	}
-	free(t);
+	free(ts.t);
 	return rc;
 }
 
 /*
- * cache_evict_lru - one write transaction removing the want least recently
- * refreshed entries other than spare. Returns an LMDB code or errno.
+ * cache_lru_db - in txn, remove the entries of database db older than
+ * cutoff, and those at cutoff while *ties lasts. Returns an LMDB code.
  */
 static int
-cache_evict_lru(struct mxtls_cache *c, const MDB_val *spare, size_t want,
-    size_t *count)
+cache_lru_db(MDB_txn *txn, int db, MDB_dbi dbi,
+    const struct cache_put *spare, struct cache_scratch *s, int64_t cutoff,
+    size_t *ties, size_t *count)
 {
-	struct mxtls_sts_entry *e;
 	MDB_cursor *cur;
-	MDB_txn *txn;
 	MDB_val k, v;
-	int64_t cutoff = 0, t;
-	size_t older = 0, n, ties;
+	int64_t t;
 	int rc;
 
-	*count = 0;
-	if ((e = malloc(sizeof(*e))) == NULL)
-		return ENOMEM;
-	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0) {
-		free(e);
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
 		return rc;
-	}
-	rc = cache_lru_cutoff(c, txn, spare, e, want, &cutoff, &older, &n);
-	if (rc != 0 || (rc = mdb_cursor_open(txn, c->dbi, &cur)) != 0)
-		goto out;
-	ties = (want < n ? want : n) - older;
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (cache_same_key(&k, spare))
+		if (cache_spared(dbi, &k, spare))
 			continue;
-		if ((t = cache_lru_time(e, &v)) > cutoff ||
-		    (t == cutoff && ties == 0))
+		if ((t = cache_lru_time(s, db, &v)) > cutoff ||
+		    (t == cutoff && *ties == 0))
 			continue;
 		if (t == cutoff)
-			ties--;
+			(*ties)--;
 		if ((rc = mdb_cursor_del(cur, 0)) != 0)
 			break;
 		(*count)++;
 	}
 	mdb_cursor_close(cur);
-	if (rc == MDB_NOTFOUND)
-		rc = 0;
-out:
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * cache_evict_lru - one write transaction removing the want least recently
+ * refreshed entries of both databases other than spare. Returns an LMDB
+ * code or errno.
+ */
+static int
+cache_evict_lru(struct mxtls_cache *c, const struct cache_put *spare,
+    size_t want, size_t *count)
+{
+	struct cache_scratch *s;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int64_t cutoff = 0;
+	size_t older = 0, n, ties;
+	int rc, db;
+
+	*count = 0;
+	if ((rc = cache_evict_begin(c, &s, &txn)) != 0)
+		return rc;
+	rc = cache_lru_cutoff(c, txn, spare, s, want, &cutoff, &older, &n);
 	if (rc == MDB_NOTFOUND)	/* nothing to evict */
 		rc = 0;
-	return cache_evict_end(c, txn, rc, e, count);
+	else if (rc == 0) {
+		ties = (want < n ? want : n) - older;
+		for (db = CACHE_DB_STS; db <= CACHE_DB_DANE && rc == 0;
+		    db <<= 1)
+			if (cache_db_dbi(c, db, &dbi) == 0)
+				rc = cache_lru_db(txn, db, dbi, spare, s,
+				    cutoff, &ties, count);
+	}
+	return cache_evict_end(c, txn, rc, s, count);
 }
 
 /*
@@ -776,30 +958,30 @@ out:
  * each.
  */
 static enum mxtls_status
-cache_put_full(struct mxtls_cache *c, MDB_val *k,
-    const struct mxtls_sts_entry *e, struct mxtls_why *why)
+cache_put_full(struct mxtls_cache *c, struct cache_put *p,
+    struct mxtls_why *why)
 {
-	const char *key = k->mv_data;
+	const char *key = p->k.mv_data;
 	size_t expired = 0, lru = 0, n = 0, round;
 	enum mxtls_status st = MXTLS_OK;
 	MDB_envinfo info;
 	int rc;
 
-	rc = cache_evict_expired(c, mxtls_now(), k, &expired);
+	rc = cache_evict_expired(c, mxtls_now(), CACHE_DB_ALL, p, &expired);
 	if (rc == 0 && expired > 0)
-		rc = cache_put_try(c, k, e, &st, why);
+		rc = cache_put_try(c, p, &st, why);
 	else if (rc == 0)
 		rc = MDB_MAP_FULL;	/* nothing expired: go on to LRU */
 	for (round = 0; rc == MDB_MAP_FULL && round < CACHE_EVICT_ROUNDS;
 	    round++) {
-		if ((rc = cache_evict_lru(c, k, (size_t)1 << round, &n)) != 0)
+		if ((rc = cache_evict_lru(c, p, (size_t)1 << round, &n)) != 0)
 			break;
 		lru += n;
 		if (n == 0) {
 			rc = MDB_MAP_FULL;	/* nothing left to evict */
 			break;
 		}
-		rc = cache_put_try(c, k, e, &st, why);
+		rc = cache_put_try(c, p, &st, why);
 	}
 	if (rc == MDB_MAP_FULL) {
 		if (mdb_env_info(c->env, &info) != 0)
@@ -822,25 +1004,39 @@ cache_put_full(struct mxtls_cache *c, MDB_val *k,
 	    "cache_map_size", c->dir, expired, lru, key);
 }
 
+/* cache_put - store p, making room when the map is full */
+static enum mxtls_status
+cache_put(struct mxtls_cache *c, struct cache_put *p, struct mxtls_why *why)
+{
+	enum mxtls_status st;
+	int rc;
+
+	rc = cache_put_try(c, p, &st, why);
+	if (rc == MDB_MAP_FULL)
+		return cache_put_full(c, p, why);
+	if (rc != 0)
+		return cache_fail(c, rc, why, "cannot store %s",
+		    (const char *)p->k.mv_data);
+	return st;
+}
+
 enum mxtls_status
 mxtls_cache_sts_put(struct mxtls_cache *c, const struct mxtls_sts_entry *e,
     struct mxtls_why *why)
 {
 	char key[MXTLS_DOMAIN_MAX + 1];
+	struct cache_put p;
 	enum mxtls_status st;
-	MDB_val k;
-	int rc;
 
 	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
 	    (st = cache_writable(c, why)) != MXTLS_OK ||
-	    (st = cache_key(e->domain, key, &k, why)) != MXTLS_OK)
+	    (st = cache_key(e->domain, key, &p.k, why)) != MXTLS_OK)
 		return st;
-	rc = cache_put_try(c, &k, e, &st, why);
-	if (rc == MDB_MAP_FULL)
-		return cache_put_full(c, &k, e, why);
-	if (rc != 0)
-		return cache_fail(c, rc, why, "cannot store %s", key);
-	return st;
+	p.dbi = c->dbi;
+	p.sts = e;
+	p.rec.mv_data = NULL;
+	p.rec.mv_size = 0;
+	return cache_put(c, &p, why);
 }
 
 /* cache_del_key - delete k in one write transaction; an LMDB code */
@@ -934,7 +1130,8 @@ mxtls_cache_sts_evict(struct mxtls_cache *c, time_t now, size_t *count,
 	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
 	    (st = cache_writable(c, why)) != MXTLS_OK)
 		return st;
-	if ((rc = cache_evict_expired(c, now, NULL, &n)) != 0)
+	if ((rc = cache_evict_expired(c, now, CACHE_DB_STS, NULL,
+	    &n)) != 0)
 		return cache_fail(c, rc, why, "cannot evict expired entries");
 	if (count != NULL)
 		*count = n;
@@ -1063,5 +1260,86 @@ mxtls_cache_sts_list(struct mxtls_cache *c,
 out:
 	free(b.p);
 	free(e);
+	return st;
+}
+
+/* ------------------------------------------------------------ dane */
+
+/*
+ * cache_dane_find - in the read transaction txn, the "dane" database of a
+ * handle opened before a writer created it. Returns an LMDB code
+ * (MDB_NOTFOUND: still none); *opened tells the caller to commit txn so
+ * that the handle outlives it.
+ */
+static int
+cache_dane_find(struct mxtls_cache *c, MDB_txn *txn, int *opened)
+{
+	int rc;
+
+	*opened = 0;
+	if (c->have_dane)
+		return 0;
+	if ((rc = mdb_dbi_open(txn, "dane", 0, &c->dane)) == 0)
+		*opened = 1;
+	return rc;
+}
+
+enum mxtls_status
+mxtls_cache_dane_get(struct mxtls_cache *c, const char *host,
+    struct mxtls_dane_entry *out, struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+	struct mxtls_why dwhy;
+	enum mxtls_status st;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc, opened;
+
+	out->host[0] = '\0';
+	out->ntlsa = 0;
+	if ((st = cache_enter(c, 0, why)) != MXTLS_OK ||
+	    (st = cache_key(host, key, &k, why)) != MXTLS_OK)
+		return st;
+	if ((rc = cache_txn_begin(c->env, MDB_RDONLY, &txn)) != 0)
+		return cache_fail(c, rc, why, "cannot begin reading %s", key);
+	if ((rc = cache_dane_find(c, txn, &opened)) == 0 &&
+	    (rc = mdb_get(txn, c->dane, &k, &v)) == 0)
+		st = mxtls_dane_entry_decode(out, v.mv_data, v.mv_size, &dwhy);
+	if (opened && mdb_txn_commit(txn) == 0)
+		c->have_dane = 1;	/* the handle now outlives txn */
+	else if (!opened)
+		mdb_txn_abort(txn);
+	if (rc == MDB_NOTFOUND)
+		return MXTLS_NOTFOUND;
+	if (rc != 0)
+		return cache_fail(c, rc, why,
+		    "cannot read the DANE entry of %s", key);
+	if (st != MXTLS_OK)
+		return cache_decode_fail(c, key, st, &dwhy, why);
+	memcpy(out->host, key, k.mv_size + 1);
+	return MXTLS_OK;
+}
+
+enum mxtls_status
+mxtls_cache_dane_put(struct mxtls_cache *c, const struct mxtls_dane_entry *e,
+    struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+	struct cache_put p;
+	enum mxtls_status st;
+	unsigned char *rec;
+
+	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
+	    (st = cache_writable(c, why)) != MXTLS_OK ||
+	    (st = cache_key(e->host, key, &p.k, why)) != MXTLS_OK)
+		return st;
+	if ((st = mxtls_dane_entry_encode(e, &rec, &p.rec.mv_size, why)) !=
+	    MXTLS_OK)
+		return st;
+	p.rec.mv_data = rec;
+	p.dbi = c->dane;	/* a writable handle always has it */
+	p.sts = NULL;
+	st = cache_put(c, &p, why);
+	free(rec);
 	return st;
 }

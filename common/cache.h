@@ -15,6 +15,7 @@
 
 #include <time.h>
 
+#include "dane.h"
 #include "sts_policy.h"
 #include "tlsrpt_result.h"
 
@@ -113,5 +114,43 @@ enum mxtls_status mxtls_sts_entry_encode(const struct mxtls_sts_entry *e,
 enum mxtls_status mxtls_sts_entry_decode(struct mxtls_sts_entry *e,
     const unsigned char *buf, size_t len, int want_body,
     struct mxtls_why *why);
+
+/*
+ * The "dane" database: MX host name -> the outcome of its TLSA lookup
+ * (RFC 7672 2.2.3), kept for the smallest TTL of the answers it came from,
+ * so that every process on the host (the Exim plugin, the CLI) shares it.
+ * Only definite outcomes are stored (dane, encrypt, opportunistic), never a
+ * lookup error.
+ */
+struct mxtls_dane_entry {
+	char	host[MXTLS_DOMAIN_MAX + 1];	/* key: lower case, no dot */
+	int64_t	fetched_at;
+	int64_t	expires_at;			/* fetched_at + smallest TTL */
+	enum mxtls_dane_req requirement;	/* not UNUSABLE */
+	char	base[MXTLS_DOMAIN_MAX + 1];	/* TLSA base domain or "" */
+	enum mxtls_dnssec tlsa_dnssec;
+	size_t	ntlsa;
+	struct mxtls_tlsa tlsa[MXTLS_TLSA_RRS_MAX];	/* as assessed */
+};
+
+/*
+ * mxtls_cache_dane_get - read the entry of host into *out (an expired entry
+ * is returned too: the caller compares expires_at with mxtls_now()).
+ * MXTLS_OK, MXTLS_NOTFOUND (none, or an unknown schema version), or
+ * MXTLS_TEMPFAIL with why.
+ */
+enum mxtls_status mxtls_cache_dane_get(struct mxtls_cache *cache,
+    const char *host, struct mxtls_dane_entry *out, struct mxtls_why *why);
+
+/* mxtls_cache_dane_put - store *e (same map-full handling as sts_put). */
+enum mxtls_status mxtls_cache_dane_put(struct mxtls_cache *cache,
+    const struct mxtls_dane_entry *e, struct mxtls_why *why);
+
+/* encode (*out malloc'd, caller frees) / decode, versioned like the sts
+ * record; exposed for the fuzz target and the tests. */
+enum mxtls_status mxtls_dane_entry_encode(const struct mxtls_dane_entry *e,
+    unsigned char **out, size_t *outlen, struct mxtls_why *why);
+enum mxtls_status mxtls_dane_entry_decode(struct mxtls_dane_entry *e,
+    const unsigned char *buf, size_t len, struct mxtls_why *why);
 
 #endif /* MXTLS_CACHE_H */

@@ -1,6 +1,7 @@
 /*
  * NAME
- *	cache_record - the versioned binary form of one MTA-STS cache entry
+ *	cache_record - the versioned binary form of one MTA-STS or DANE
+ *	cache entry
  * SYNOPSIS
  *	#include "cache.h"
  *
@@ -15,6 +16,14 @@
  *
  *	void
  *	mxtls_sts_entry_clear(struct mxtls_sts_entry *e);
+ *
+ *	enum mxtls_status
+ *	mxtls_dane_entry_encode(const struct mxtls_dane_entry *e,
+ *	    unsigned char **out, size_t *outlen, struct mxtls_why *why);
+ *
+ *	enum mxtls_status
+ *	mxtls_dane_entry_decode(struct mxtls_dane_entry *e,
+ *	    const unsigned char *buf, size_t len, struct mxtls_why *why);
  * DESCRIPTION
  *	A record is the value stored under the policy domain in the "sts"
  *	database. The domain itself is the key and is not repeated. Integers
@@ -55,6 +64,27 @@
  *	failure *e still holds no body, so mxtls_sts_entry_clear() is safe.
  *
  *	mxtls_sts_entry_clear() frees e->body and zeroes *e.
+ *
+ *	The "dane" database holds, under the MX host name, the record below
+ *	(schema version 1, same conventions; the host is the key):
+ *
+ *	    u8   version (1)
+ *	    i64  fetched_at, expires_at
+ *	    u8   requirement (opportunistic, dane or encrypt; never unusable:
+ *	         a lookup error is not cached)
+ *	    u8   base length (<= MXTLS_DOMAIN_MAX), base
+ *	    u8   tlsa_dnssec (an enum mxtls_dnssec)
+ *	    u8   ntlsa (<= MXTLS_TLSA_RRS_MAX), then ntlsa times:
+ *	         u8 usage, u8 selector, u8 mtype, u8 usable (0 or 1),
+ *	         u8 unusable_why length (< sizeof unusable_why), unusable_why,
+ *	         u16 data length (<= MXTLS_TLSA_DATA_MAX), data
+ *
+ *	Nothing may follow the last TLSA record. The data is binary; the
+ *	strings may not contain NUL. encode stores usable as 0 or 1 (like
+ *	have_policy), so every record that decodes re-encodes to the same
+ *	bytes. mxtls_dane_entry_decode() writes e->host (""), the scalar
+ *	fields and the first ntlsa records (each record's data up to its
+ *	len only); it allocates nothing.
  * DIAGNOSTICS
  *	encode: MXTLS_OK, MXTLS_PERMFAIL (an entry out of bounds) or
  *	MXTLS_ENOMEM. decode: MXTLS_OK, MXTLS_NOTFOUND (unknown version),
@@ -62,7 +92,7 @@
  *	MXTLS_ENOMEM. why is written only on failure. Never logs. This file
  *	does not use LMDB: the fuzz target links it alone.
  * SEE ALSO
- *	cache.c, cursor.h, RFC 8461 section 3.3
+ *	cache.c, cursor.h, RFC 8461 section 3.3, RFC 7672 section 2.2.3
  */
 #include "cache.h"
 
@@ -72,6 +102,7 @@
 #include "cursor.h"
 
 #define REC_VERSION	1
+#define DANE_REC_VERSION 1
 
 _Static_assert(MXTLS_STS_ID_MAX <= 255, "id length must fit a u8");
 _Static_assert(MXTLS_DOMAIN_MAX <= 255, "mx length must fit a u8");
@@ -79,6 +110,10 @@ _Static_assert(MXTLS_STS_MX_MAX <= 255, "nmx must fit a u8");
 _Static_assert(MXTLS_DETAIL_MAX - 1 <= 65535, "detail length must fit a u16");
 _Static_assert(MXTLS_STS_BODY_MAX <= 0xffffffffUL, "body length must fit u32");
 _Static_assert(sizeof(unsigned) == 4, "policy warnings are stored in 32 bits");
+_Static_assert(MXTLS_TLSA_RRS_MAX <= 255, "ntlsa must fit a u8");
+_Static_assert(MXTLS_TLSA_DATA_MAX <= 65535, "TLSA data length must fit a u16");
+_Static_assert(sizeof(((struct mxtls_tlsa *)0)->unusable_why) - 1 <= 255,
+    "unusable_why length must fit a u8");
 
 /* A writer over a buffer sized in advance by rec_size(). */
 struct rec_out {
@@ -390,4 +425,171 @@ mxtls_sts_entry_clear(struct mxtls_sts_entry *e)
 		return;
 	free(e->body);
 	memset(e, 0, sizeof(*e));
+}
+
+/* ------------------------------------------------------------ dane */
+
+#define TLSA_WHY_MAX	(sizeof(((struct mxtls_tlsa *)0)->unusable_why) - 1)
+
+/* dane_check - the bounds dane encode enforces; *size gets the length */
+static enum mxtls_status
+dane_check(const struct mxtls_dane_entry *e, size_t *size,
+    struct mxtls_why *why)
+{
+	const struct mxtls_tlsa *t;
+	size_t n, total, i;
+
+	total = 1 + 2 * 8 + 1 + 1 + 1 + 1;
+	if ((unsigned)e->requirement > MXTLS_DANE_REQ_ENCRYPT)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "dane cache entry: requirement %d is not cached",
+		    (int)e->requirement);
+	if ((unsigned)e->tlsa_dnssec > MXTLS_DNSSEC_BOGUS)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "dane cache entry: unknown tlsa_dnssec %d",
+		    (int)e->tlsa_dnssec);
+	if (rec_strlen(e->base, sizeof(e->base), MXTLS_DOMAIN_MAX, &n) != 0)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "dane cache entry: base is not NUL-terminated");
+	total += n;
+	if (e->ntlsa > MXTLS_TLSA_RRS_MAX)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "dane cache entry: %zu TLSA records exceed %d", e->ntlsa,
+		    MXTLS_TLSA_RRS_MAX);
+	for (i = 0; i < e->ntlsa; i++) {
+		t = &e->tlsa[i];
+		if (rec_strlen(t->unusable_why, sizeof(t->unusable_why),
+		    TLSA_WHY_MAX, &n) != 0)
+			return mxtls_why_set(why, MXTLS_PERMFAIL,
+			    "dane cache entry: unusable_why of TLSA record %zu "
+			    "is not NUL-terminated", i);
+		if (t->len > MXTLS_TLSA_DATA_MAX)
+			return mxtls_why_set(why, MXTLS_PERMFAIL,
+			    "dane cache entry: TLSA record %zu has %zu bytes "
+			    "of data, more than %d", i, t->len,
+			    MXTLS_TLSA_DATA_MAX);
+		total += 3 + 1 + 1 + n + 2 + t->len;
+	}
+	*size = total;
+	return MXTLS_OK;
+}
+
+enum mxtls_status
+mxtls_dane_entry_encode(const struct mxtls_dane_entry *e, unsigned char **out,
+    size_t *outlen, struct mxtls_why *why)
+{
+	const struct mxtls_tlsa *t;
+	struct rec_out o;
+	enum mxtls_status st;
+	size_t size = 0, n, i;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((st = dane_check(e, &size, why)) != MXTLS_OK)
+		return st;
+	if ((o.p = malloc(size)) == NULL)
+		return mxtls_why_set(why, MXTLS_ENOMEM,
+		    "dane cache entry: out of memory for a %zu-byte record",
+		    size);
+	o.off = 0;
+	rec_put_u8(&o, DANE_REC_VERSION);
+	rec_put_i64(&o, e->fetched_at);
+	rec_put_i64(&o, e->expires_at);
+	rec_put_u8(&o, (unsigned)e->requirement);
+	n = strlen(e->base);
+	rec_put_u8(&o, (unsigned)n);
+	rec_put_bytes(&o, e->base, n);
+	rec_put_u8(&o, (unsigned)e->tlsa_dnssec);
+	rec_put_u8(&o, (unsigned)e->ntlsa);
+	for (i = 0; i < e->ntlsa; i++) {
+		t = &e->tlsa[i];
+		rec_put_u8(&o, t->usage);
+		rec_put_u8(&o, t->selector);
+		rec_put_u8(&o, t->mtype);
+		rec_put_u8(&o, t->usable != 0);
+		n = strlen(t->unusable_why);
+		rec_put_u8(&o, (unsigned)n);
+		rec_put_bytes(&o, t->unusable_why, n);
+		rec_put_u16(&o, (unsigned)t->len);
+		rec_put_bytes(&o, t->data, t->len);
+	}
+	*out = o.p;
+	*outlen = o.off;
+	return MXTLS_OK;
+}
+
+/* dane_tlsa - one TLSA record as assessed */
+static enum mxtls_status
+dane_tlsa(struct mxtls_tlsa *t, struct mxtls_cursor *c, struct mxtls_why *why)
+{
+	const unsigned char *b;
+	unsigned v;
+	size_t n;
+
+	t->usage = mxtls_cursor_u8(c);
+	t->selector = mxtls_cursor_u8(c);
+	t->mtype = mxtls_cursor_u8(c);
+	v = mxtls_cursor_u8(c);
+	if (c->err || v > 1)
+		return rec_bad(why, c, "TLSA usable flag");
+	t->usable = (int)v;
+	if (rec_str(c, 0, t->unusable_why, sizeof(t->unusable_why),
+	    TLSA_WHY_MAX) != 0)
+		return rec_bad(why, c, "TLSA unusable_why");
+	n = mxtls_cursor_u16(c);
+	if (c->err || n > MXTLS_TLSA_DATA_MAX ||
+	    (b = mxtls_cursor_bytes(c, n)) == NULL)
+		return rec_bad(why, c, "TLSA data length");
+	if (n > 0)
+		memcpy(t->data, b, n);
+	t->len = n;
+	return MXTLS_OK;
+}
+
+enum mxtls_status
+mxtls_dane_entry_decode(struct mxtls_dane_entry *e, const unsigned char *buf,
+    size_t len, struct mxtls_why *why)
+{
+	struct mxtls_cursor c;
+	enum mxtls_status st;
+	unsigned v;
+	size_t i, n;
+
+	e->host[0] = '\0';
+	e->ntlsa = 0;
+	mxtls_cursor_init(&c, buf, len);
+	v = mxtls_cursor_u8(&c);
+	if (c.err)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "malformed dane cache record: empty");
+	if (v != DANE_REC_VERSION)
+		return mxtls_why_set(why, MXTLS_NOTFOUND,
+		    "dane cache record has schema version %u; this build "
+		    "reads %d", v, DANE_REC_VERSION);
+	e->fetched_at = rec_i64(mxtls_cursor_u64(&c));
+	e->expires_at = rec_i64(mxtls_cursor_u64(&c));
+	if (c.err)
+		return rec_bad(why, &c, "timestamps");
+	v = mxtls_cursor_u8(&c);
+	if (c.err || v > MXTLS_DANE_REQ_ENCRYPT)	/* UNUSABLE: never */
+		return rec_bad(why, &c, "requirement");
+	e->requirement = (enum mxtls_dane_req)v;
+	if (rec_str(&c, 0, e->base, sizeof(e->base), MXTLS_DOMAIN_MAX) != 0)
+		return rec_bad(why, &c, "base domain");
+	v = mxtls_cursor_u8(&c);
+	if (c.err || v > MXTLS_DNSSEC_BOGUS)
+		return rec_bad(why, &c, "tlsa_dnssec");
+	e->tlsa_dnssec = (enum mxtls_dnssec)v;
+	n = mxtls_cursor_u8(&c);
+	if (c.err || n > MXTLS_TLSA_RRS_MAX)
+		return rec_bad(why, &c, "TLSA record count");
+	for (i = 0; i < n; i++)
+		if ((st = dane_tlsa(&e->tlsa[i], &c, why)) != MXTLS_OK)
+			return st;
+	if (mxtls_cursor_left(&c) != 0)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "malformed dane cache record: %zu trailing bytes",
+		    mxtls_cursor_left(&c));
+	e->ntlsa = n;
+	return MXTLS_OK;
 }

@@ -53,6 +53,41 @@
 #		stdout in DIR/NAME.out and stderr in DIR/NAME.err, wait (10 s)
 #		until its stdout has a line starting with READY, record its
 #		PID in DIR/pids (for later SMTP servers and the like)
+#	tb_start_smtp DIR
+#		After tb_setup: starts the DANE SMTP servers (smtp_server.py,
+#		port 25, one per behaviour, all in parallel, ~0.2 s) and waits
+#		for their READY lines; "Bail out!" on failure. NAME, address,
+#		certificate chain (DIR/pki) or behaviour:
+#		  smtp-good          127.0.0.11  mx.chain.pem (the good leaf)
+#		  smtp-expired       127.0.0.12  mxexpired.chain.pem
+#		  smtp-ta            127.0.0.14  daneta.chain.pem (dane-ca)
+#		  smtp-tawrong       127.0.0.15  danewrong.chain.pem (dane-ca)
+#		  smtp-notls         127.0.0.18  no STARTTLS
+#		  smtp-stall-banner  127.0.0.21  silent before the banner
+#		  smtp-stall-ehlo    127.0.0.22  silent after EHLO
+#		  smtp-stall-starttls 127.0.0.23 silent after STARTTLS
+#		  smtp-stall-handshake 127.0.0.24 silent in the TLS handshake
+#		(the stalling ones present mx.chain.pem). Each logs its
+#		sessions to DIR/smtp-NAME.log (see smtp_server.py).
+#	tb_smtp_sessions DIR NAME	number of logged sessions of smtp-NAME
+#	tb_start_unbound DIR
+#		After tb_setup: an unbound daemon on 127.0.0.1:53 (validating,
+#		the same auth-zones and trust anchor; DIR/unbound-daemon.conf),
+#		for programs that use the system resolver; waits until it
+#		answers. Needs the unbound package; "Bail out!" on failure.
+#	tb_posttls_finger DIR DOMAIN [ARGS...]
+#		Runs Postfix's posttls-finger -c -t 5 -T 10 -l dane -L summary
+#		[ARGS] DOMAIN with MAIL_CONFIG=DIR/postfix and, in a private
+#		mount namespace, DIR/resolv.conf (nameserver 127.0.0.1, options
+#		trust-ad) over /etc/resolv.conf; starts tb_start_unbound first
+#		if it is not running. Its stdout and stderr go to stdout; the
+#		status is posttls-finger's, 0 even when verification failed,
+#		so look at the text ("Verified TLS connection", "Untrusted
+#		...", "Matched DANE EE" with -L summary,certmatch). Prints
+#		"SKIP <reason>" and returns 77 when it cannot run (no
+#		posttls-finger, no unbound, no private mount namespace).
+#		Works as root and under "unshare -rn" (then posttls-finger
+#		runs as the real user in a nested user namespace). ~0.2 s.
 #
 #	TAP (a test script must not use "set -e"; each returns 0 on a pass):
 #	ok STATUS DESCRIPTION...	passes when STATUS is 0: "cmd; ok $? desc"
@@ -77,6 +112,8 @@
 #	  DIR/www/HOST/       policy, meta.json, cert.pem + key.pem
 #	  DIR/https.log       JSON lines, one per request or TLS failure
 #	  DIR/https.out .err  the server's stdout (READY line) and stderr
+#	  DIR/smtp-NAME.log .out .err   the same for each SMTP server
+#	  DIR/pki/tlsa.tokens "TOKEN HEX" of the TLSA data in the zones
 #	  DIR/pids            "PID NAME START" of every process tb_* started
 #	                      (START: field 22 of /proc/PID/stat)
 #
@@ -378,6 +415,163 @@ tb__cleanup() {
 		rm -rf "$TB_DIR"
 	fi
 	return $rc
+}
+
+# ------------------------------------------------------------------ SMTP
+# NAME ADDRESS CHAIN-STEM [smtp_server.py options] ("-": no certificate)
+TB_SMTP_SERVERS=(
+	"good 127.0.0.11 mx"
+	"expired 127.0.0.12 mxexpired"
+	"ta 127.0.0.14 daneta"
+	"tawrong 127.0.0.15 danewrong"
+	"notls 127.0.0.18 - --no-starttls"
+	"stall-banner 127.0.0.21 mx --stall banner"
+	"stall-ehlo 127.0.0.22 mx --stall ehlo"
+	"stall-starttls 127.0.0.23 mx --stall starttls"
+	"stall-handshake 127.0.0.24 mx --stall handshake"
+)
+
+tb_start_smtp() {
+	local dir=$1 spec name addr stem rest opts pids=() names=() i
+	for spec in "${TB_SMTP_SERVERS[@]}"; do
+		read -r name addr stem rest <<<"$spec"
+		read -ra opts <<<"$rest"
+		[ "$stem" = - ] ||
+		    opts+=(--cert "$dir/pki/$stem.chain.pem" --key "$dir/pki/$stem.key")
+		tb__spawn "$dir" "smtp-$name" "$TB_PYTHON3" "$TB_HERE/smtp_server.py" \
+		    --listen "$addr:25" --hostname "smtp-$name.testbed.test" \
+		    --log "$dir/smtp-$name.log" --die-with-parent "${opts[@]}"
+		pids+=("$TB_PID") names+=("smtp-$name")
+	done
+	for i in "${!pids[@]}"; do
+		tb__ready "$dir" "${names[i]}" "${pids[i]}" ||
+		    bail_out "tb_start_smtp: ${names[i]} did not start"
+	done
+}
+
+tb_smtp_sessions() {
+	local log=$1/smtp-$2.log n=0 line
+	if [ -f "$log" ]; then
+		while IFS= read -r line; do
+			case $line in *'"event": "session"'*) n=$((n + 1)) ;; esac
+		done <"$log"
+	fi
+	echo "$n"
+}
+
+# ------------------------------------------------------------------ unbound daemon
+# tb__find CMD - TB_CMD = path of CMD on PATH or in the sbin directories
+tb__find() {
+	TB_CMD=$(PATH=$PATH:/usr/sbin:/sbin:/usr/local/sbin command -v "$1" 2>/dev/null)
+}
+
+# tb__running DIR NAME - true if DIR/pids has a live process called NAME
+tb__running() {
+	local pid name start
+	[ -f "$1/pids" ] || return 1
+	while read -r pid name start; do
+		[ "$name" = "$2" ] && tb__alive "$pid" "$start" && return 0
+	done <"$1/pids"
+	return 1
+}
+
+tb_start_unbound() {
+	local dir=$1 i line
+	tb__find unbound || bail_out "tb_start_unbound: no unbound (package unbound)"
+	# the auth-zones and trust anchor of DIR/unbound.conf, re-read by
+	# include:, served on 127.0.0.1:53 and validated again
+	cat >"$dir/unbound-daemon.conf" <<EOF
+# generated by tests/net/lib.sh: validating resolver of the testbed
+server:
+	interface: 127.0.0.1
+	port: 53
+	do-ip6: no
+	access-control: 127.0.0.0/8 allow
+	username: ""
+	chroot: ""
+	directory: "$dir"
+	pidfile: ""
+	use-syslog: no
+	logfile: ""
+	verbosity: 1
+	do-not-query-localhost: no
+	trust-anchor-signaling: no
+	root-key-sentinel: no
+	module-config: "validator iterator"
+	val-log-level: 2
+remote-control:
+	control-enable: no
+include: "$dir/unbound.conf"
+EOF
+	tb__spawn "$dir" unbound "$TB_CMD" -d -c "$dir/unbound-daemon.conf"
+	# "start of service" comes after the zones are loaded
+	for ((i = 0; i < 1000; i++)); do
+		if [ -s "$dir/unbound.err" ]; then
+			while IFS= read -r line; do
+				case $line in *"start of service"*) return 0 ;; esac
+			done <"$dir/unbound.err"
+		fi
+		if ! tb__alive "$TB_PID"; then
+			cat "$dir/unbound.err" >&2
+			bail_out "tb_start_unbound: unbound exited"
+		fi
+		tb__sleep 0.01
+	done
+	bail_out "tb_start_unbound: unbound not ready after 10 s"
+}
+
+# ------------------------------------------------------------------ posttls-finger
+tb_posttls_finger() {
+	local dir=$1 domain=$2 finger inner outer count gouter wrap
+	shift 2
+	if ! tb__find posttls-finger; then
+		echo "SKIP posttls-finger not installed (package postfix)"
+		return 77
+	fi
+	finger=$TB_CMD
+	if ! tb__find unbound; then
+		echo "SKIP no unbound daemon (package unbound)"
+		return 77
+	fi
+	if ! unshare -m true 2>/dev/null; then
+		echo "SKIP cannot make a private mount namespace for resolv.conf"
+		return 77
+	fi
+	mkdir -p "$dir/postfix"
+	[ -f "$dir/postfix/main.cf" ] || cat >"$dir/postfix/main.cf" <<EOF
+# generated by tests/net/lib.sh for posttls-finger (MAIL_CONFIG)
+compatibility_level = 3.6
+maillog_file = /dev/stdout
+smtp_dns_support_level = dnssec
+EOF
+	# Postfix re-reads a main.cf changed in the last seconds until it
+	# is old enough (~2 s): make it old
+	touch -d "@$((EPOCHSECONDS - 60))" "$dir/postfix/main.cf"
+	[ -f "$dir/resolv.conf" ] ||
+	    printf 'nameserver 127.0.0.1\noptions trust-ad\n' >"$dir/resolv.conf"
+	tb__running "$dir" unbound || tb_start_unbound "$dir"
+	# Under "unshare -rn" (not really root) UID 0 is mapped to one user
+	# only, and posttls-finger as UID 0 would switch to the unmapped
+	# mail_owner ("fatal: setgid(105)"): run it as that user again, in a
+	# nested user namespace.
+	wrap=()
+	if read -r inner outer count 2>/dev/null </proc/self/uid_map &&
+	    [ "$inner:$outer" = 0:0 ] && [ "$count" = 4294967295 ]; then
+		:
+	else
+		read -r _ gouter _ </proc/self/gid_map
+		wrap=(unshare --map-user="$outer" --map-group="$gouter" --)
+	fi
+	# /etc/resolv.conf is the machine's: cover it only in a private
+	# mount namespace (propagation private), for this one command
+	# shellcheck disable=SC2016 # $1 and $@ are the inner shell's
+	unshare -m -- /bin/sh -c '
+		mount --bind "$1" /etc/resolv.conf || {
+			echo "SKIP cannot bind-mount over /etc/resolv.conf"; exit 77; }
+		shift
+		exec "$@"' sh "$dir/resolv.conf" "${wrap[@]}" \
+	    env MAIL_CONFIG="$dir/postfix" "$finger" -c -t 5 -T 10 -l dane \
+	    -L summary "$@" "$domain" 2>&1
 }
 
 tb_set_txt() { bash "$TB_HERE/testbed.sh" set-txt "$@"; }

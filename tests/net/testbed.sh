@@ -64,8 +64,13 @@
 #				mta-sts.NAME. Every other host with a body is
 #				a SAN of the default certificate, pki/policy.*
 #	  mxsan NAME		add NAME to the MX certificate's SANs
-#	"@MX_SPKI_SHA256@" in RDATA becomes the SHA-256 of the MX certificate's
-#	SubjectPublicKeyInfo (for TLSA 3 1 1).
+#	Tokens in RDATA (also of ~ lines) become hex SHA-256 digests for TLSA
+#	data (the list with values is written to pki/tlsa.tokens):
+#	  @MX_SPKI_SHA256@         SPKI of pki/mx (the good MX leaf; 3 1 1)
+#	  @MX_CERT_SHA256@         DER of the pki/mx certificate (3 0 1)
+#	  @MXEXPIRED_SPKI_SHA256@  SPKI of pki/mxexpired (expired leaf)
+#	  @DANECA_CERT_SHA256@     DER of pki/dane-ca.pem (2 0 1)
+#	  @UNRELATED_SPKI_SHA256@  SPKI of pki/unrelated.key, used by nothing
 #
 #	Forks are slow on the test machines (~4 ms each), so this script does
 #	its text work with bash builtins and runs the ldns/openssl commands in
@@ -190,6 +195,144 @@ zone example.test secure
 	_smtp._tls TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.test"
 	mxsan mx.example.test
 	policy enforce 86400 mx.example.test
+# ---- DANE (RFC 7672). The MX hosts live on 127.0.0.N, where lib.sh's
+# tb_start_smtp runs one SMTP server per behaviour (port 25); no AAAA.
+#   .11 mx (good leaf)   .12 mxexpired   .14 daneta (dane-ca chain)
+#   .15 danewrong (dane-ca chain, wrong.example)   .18 no STARTTLS
+#   .21/.22/.23/.24 silent at banner/EHLO/STARTTLS/handshake
+zone dane-ee.test secure
+	@ MX 10 mx.dane-ee.test.
+	mx A 127.0.0.11
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-ee.test
+zone dane-expired.test secure
+	@ MX 10 mx.dane-expired.test.
+	mx A 127.0.0.12
+	_25._tcp.mx TLSA 3 1 1 @MXEXPIRED_SPKI_SHA256@
+	mxsan mx.dane-expired.test
+zone dane-cert.test secure
+	@ MX 10 mx.dane-cert.test.
+	mx A 127.0.0.11
+	_25._tcp.mx TLSA 3 0 1 @MX_CERT_SHA256@
+	mxsan mx.dane-cert.test
+zone dane-ta.test secure
+	@ MX 10 mx.dane-ta.test.
+	mx A 127.0.0.14
+	_25._tcp.mx TLSA 2 0 1 @DANECA_CERT_SHA256@
+	mxsan mx.dane-ta.test
+zone dane-tawrong.test secure
+	@ MX 10 mx.dane-tawrong.test.
+	mx A 127.0.0.15
+	_25._tcp.mx TLSA 2 0 1 @DANECA_CERT_SHA256@
+	mxsan mx.dane-tawrong.test
+zone dane-mismatch.test secure
+	@ MX 10 mx.dane-mismatch.test.
+	mx A 127.0.0.11
+	_25._tcp.mx TLSA 3 1 1 @UNRELATED_SPKI_SHA256@
+	mxsan mx.dane-mismatch.test
+zone dane-pkix.test secure
+	@ MX 10 mx.dane-pkix.test.
+	mx A 127.0.0.11
+	_25._tcp.mx TLSA 1 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-pkix.test
+zone dane-notls.test secure
+	@ MX 10 mx.dane-notls.test.
+	mx A 127.0.0.18
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-notls.test
+zone dane-insecure.test insecure
+	@ MX 10 mx.dane-insecure.test.
+	mx A 127.0.0.11
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mta-sts A 127.0.0.1
+	_mta-sts TXT "v=STSv1; id=20240101T000000;"
+	policy enforce 86400 mx.dane-insecure.test
+	mxsan mx.dane-insecure.test
+zone dane-bogusmx.test secure
+	@ MX 10 mx.dane-bogusmx.test.
+	~@ MX 10 mx.dane-ee.test.
+	mx A 127.0.0.11
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-bogusmx.test
+zone dane-bogustlsa.test secure
+	@ MX 10 mx.dane-bogustlsa.test.
+	mx A 127.0.0.11
+	_25._tcp.mx TLSA 3 1 1 @UNRELATED_SPKI_SHA256@
+	~_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-bogustlsa.test
+# _tcp.mx is delegated with a DS to a nameserver without an address:
+# the TLSA lookup is SERVFAIL at once (~30 ms). dane-slowfail.test has
+# the same cut to 127.0.0.53, where nothing listens: SERVFAIL after ~17 s
+# of libunbound retries (for timeout tests)
+zone dane-servfail.test secure
+	@ MX 10 mx.dane-servfail.test.
+	mx A 127.0.0.11
+	_tcp.mx NS ns.dane-servfail.test.
+	_tcp.mx DS 4242 13 2 5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a
+	mxsan mx.dane-servfail.test
+zone dane-slowfail.test secure
+	@ MX 10 mx.dane-slowfail.test.
+	mx A 127.0.0.11
+	_tcp.mx NS ns.dane-slowfail.test.
+	_tcp.mx DS 4242 13 2 5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a
+	ns A 127.0.0.53
+	mxsan mx.dane-slowfail.test
+zone dane-cname.test secure
+	@ MX 10 mx.dane-cname.test.
+	mx CNAME mx.dane-ee.test.
+	mxsan mx.dane-cname.test
+zone dane-cnameinsec.test secure
+	@ MX 10 mx.dane-cnameinsec.test.
+	mx CNAME mx.dane-insecure.test.
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-cnameinsec.test
+zone dane-tlsacname.test secure
+	@ MX 10 mx.dane-tlsacname.test.
+	mx A 127.0.0.11
+	_25._tcp.mx CNAME _25._tcp.mx.dane-ee.test.
+	mxsan mx.dane-tlsacname.test
+zone dane-sts.test secure
+	@ MX 10 mx.dane-sts.test.
+	mx A 127.0.0.11
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mta-sts A 127.0.0.1
+	_mta-sts TXT "v=STSv1; id=20240101T000000;"
+	policy enforce 86400 mx.dane-sts.test
+	mxsan mx.dane-sts.test
+zone dane-twomx.test secure
+	@ MX 10 mx1.dane-twomx.test.
+	@ MX 20 mx2.dane-twomx.test.
+	mx1 A 127.0.0.11
+	mx2 A 127.0.0.11
+	_25._tcp.mx1 TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx1.dane-twomx.test
+	mxsan mx2.dane-twomx.test
+zone nullmx.test secure
+	@ MX 0 .
+zone implicit.test secure
+	@ A 127.0.0.11
+	_25._tcp TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan implicit.test
+zone dane-stall-banner.test secure
+	@ MX 10 mx.dane-stall-banner.test.
+	mx A 127.0.0.21
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-stall-banner.test
+zone dane-stall-ehlo.test secure
+	@ MX 10 mx.dane-stall-ehlo.test.
+	mx A 127.0.0.22
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-stall-ehlo.test
+zone dane-stall-starttls.test secure
+	@ MX 10 mx.dane-stall-starttls.test.
+	mx A 127.0.0.23
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-stall-starttls.test
+zone dane-stall-handshake.test secure
+	@ MX 10 mx.dane-stall-handshake.test.
+	mx A 127.0.0.24
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-stall-handshake.test
 EOF
 
 die() { echo "testbed.sh: $*" >&2; exit 2; }
@@ -312,6 +455,7 @@ tb_table_parse() {
 			read -r type rdata <<<"$rest"
 			fqdn "${word#\~}" "$z"
 			printf '%s %s %s\n' "$FQ" "${type^^}" "$rdata" >>"$zdir/$z.tamper"
+			case $rdata in *@*_SHA256@*) TLSA_ZONES+=("$z") ;; esac
 			;;
 		*)
 			read -r type rdata <<<"$rest"
@@ -319,7 +463,7 @@ tb_table_parse() {
 			fqdn "$word" "$z"
 			printf '%s %s IN %s %s\n' "$FQ" "$TTL" "${type^^}" "$rdata" \
 			    >>"$zdir/$z.zone"
-			case $rdata in *@MX_SPKI_SHA256@*) TLSA_ZONES+=("$z") ;; esac
+			case $rdata in *@*_SHA256@*) TLSA_ZONES+=("$z") ;; esac
 			;;
 		esac
 	done <<<"$TB_TABLE"
@@ -352,8 +496,16 @@ tb_table_parse() {
 #     expired    mta-sts.expiredcert.test, valid in January 2020 only
 #     untrusted  mta-sts.untrusted.test, issued by untrusted-ca
 #     mx         the MX hosts: mail.<zone> of every "std" zone, mxsan names
+#                (the good DANE leaf of the SMTP server on 127.0.0.11)
+#     mxexpired  mx.dane-expired.test, valid in January 2020 only
+#     daneta     mx.dane-ta.test, issued by dane-ca
+#     danewrong  wrong.example, issued by dane-ca
+#   dane-ca.pem .key              the DANE-TA CA (TLSA 2 0 1), trusted by no
+#                                 CA file: only through DANE
+#   unrelated.key                 a key of nothing (TLSA mismatch data)
 #   mxself.pem mxself.key         self-signed, mx.example.test
 #   mx.tlsa                       hex SHA-256 of mx's SPKI (TLSA 3 1 1 data)
+#   tlsa.tokens                   "TOKEN HEX" a line, the TLSA data tokens
 #   openssl.cnf                   the extension sections used
 
 # leaf_ext NAME SAN... - an openssl.cnf section [NAME] for a server cert
@@ -393,6 +545,9 @@ make_pki() {
 		leaf_ext expired_ext mta-sts.expiredcert.test
 		leaf_ext untrusted_ext mta-sts.untrusted.test
 		leaf_ext mx_ext "${MX_SANS[@]}"
+		leaf_ext mxexpired_ext mx.dane-expired.test
+		leaf_ext daneta_ext mx.dane-ta.test
+		leaf_ext danewrong_ext wrong.example
 		# "openssl ca", only to backdate (openssl 3.0's x509/req cannot)
 		printf '[ca]\ndefault_ca = tbca\n[tbca]\n'
 		printf 'database = %s/index.txt\nnew_certs_dir = %s\nserial = %s/serial\n' \
@@ -408,9 +563,27 @@ make_pki() {
 		    -keyout "$pki/$1.key" -out "$pki/$1.pem"
 		chain "$pki" "$1" "$2"
 	}
-	# three chains of openssl runs in parallel; errors in pki/openssl.log
-	local log=$pki/openssl.log p1 p2
+	# spki_hash KEY TOKEN, cert_hash PEM TOKEN - pki/TOKEN.tok = SHA-256
+	# of the key's SubjectPublicKeyInfo or of the certificate (DER)
+	spki_hash() {
+		openssl pkey -in "$pki/$1" -pubout -outform DER |
+		    openssl dgst -sha256 -r >"$pki/$2.tok"
+	}
+	cert_hash() {
+		openssl x509 -in "$pki/$1" -outform DER |
+		    openssl dgst -sha256 -r >"$pki/$2.tok"
+	}
+	# four chains of openssl runs in parallel; errors in pki/openssl.log
+	local log=$pki/openssl.log p1 p2 p3 t
 	exec 2>>"$log"
+	{
+		openssl req -x509 -config "$cnf" -extensions ca_ext "${key[@]}" \
+		    -days 3650 -subj "/O=mxtls testbed/CN=mxtls DANE CA" \
+		    -keyout "$pki/dane-ca.key" -out "$pki/dane-ca.pem"
+		cert_hash dane-ca.pem DANECA_CERT_SHA256
+		newcert daneta dane-ca 1006 mx.dane-ta.test
+		newcert danewrong dane-ca 1007 wrong.example
+	} & p3=$!
 	{
 		openssl req -x509 -config "$cnf" -extensions ca_ext "${key[@]}" \
 		    -days 3650 -subj "/O=mxtls testbed/CN=mxtls untrusted CA" \
@@ -419,6 +592,9 @@ make_pki() {
 		openssl req -x509 -config "$cnf" -extensions self_ext "${key[@]}" \
 		    -days 30 -subj "/CN=mx.example.test" \
 		    -keyout "$pki/mxself.key" -out "$pki/mxself.pem"
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		    -out "$pki/unrelated.key"
+		spki_hash unrelated.key UNRELATED_SPKI_SHA256
 	} & p1=$!
 	openssl req -x509 -config "$cnf" -extensions ca_ext "${key[@]}" -days 3650 \
 	    -subj "/O=mxtls testbed/CN=mxtls test CA" \
@@ -434,15 +610,30 @@ make_pki() {
 		    -out "$pki/expired.pem" -startdate 20200101000000Z \
 		    -enddate 20200201000000Z
 		chain "$pki" expired ca
+		# the same "openssl ca" database: after "expired", not beside it
+		openssl req -new -config "$cnf" "${key[@]}" \
+		    -subj "/O=mxtls testbed/CN=mx.dane-expired.test" \
+		    -keyout "$pki/mxexpired.key" -out "$db/mxexpired.csr"
+		openssl ca -batch -config "$cnf" -extensions mxexpired_ext -notext \
+		    -cert "$pki/ca.pem" -keyfile "$pki/ca.key" -in "$db/mxexpired.csr" \
+		    -out "$pki/mxexpired.pem" -startdate 20200101000000Z \
+		    -enddate 20200201000000Z
+		chain "$pki" mxexpired ca
+		spki_hash mxexpired.key MXEXPIRED_SPKI_SHA256
 	} & p2=$!
 	newcert mx ca 1005 "${MX_SANS[0]:-mx.test}"
-	openssl pkey -in "$pki/mx.key" -pubout -outform DER |
-	    openssl dgst -sha256 -r >"$pki/mx.tlsa.tmp"
-	read -r S _ <"$pki/mx.tlsa.tmp"
-	[ ${#S} = 64 ] || die "cannot hash the MX SPKI (see $log)"
+	spki_hash mx.key MX_SPKI_SHA256
+	cert_hash mx.pem MX_CERT_SHA256
+	wait_all "$p1" "$p2" "$p3" || die "openssl failed (see $log)"
+	for t in MX_SPKI_SHA256 MX_CERT_SHA256 MXEXPIRED_SPKI_SHA256 \
+	    DANECA_CERT_SHA256 UNRELATED_SPKI_SHA256; do
+		read -r S _ <"$pki/$t.tok"
+		[ ${#S} = 64 ] || die "cannot compute $t (see $log)"
+		printf '%s %s\n' "$t" "$S"
+		rm -f "$pki/$t.tok"
+	done >"$pki/tlsa.tokens"
+	read -r _ S <"$pki/tlsa.tokens"
 	printf '%s\n' "$S" >"$pki/mx.tlsa"
-	rm -f "$pki/mx.tlsa.tmp"
-	wait_all "$p1" "$p2" || die "openssl failed (see $log)"
 }
 
 # ------------------------------------------------------------------ zones
@@ -643,13 +834,19 @@ make_zones() {
 	done >"$zdir/zonelist"
 }
 
-# put_tlsa DIR - replace @MX_SPKI_SHA256@ in the zones that use it
+# put_tlsa DIR - replace the @..._SHA256@ tokens (pki/tlsa.tokens) in the
+# zone and tamper files of the zones that use them; an unknown token dies
 put_tlsa() {
-	local z hash
-	read -r hash <"$1/pki/mx.tlsa"
+	local z f t hash
+	local -A tok=()
+	while read -r t hash; do tok[$t]=$hash; done <"$1/pki/tlsa.tokens"
 	for z in "${TLSA_ZONES[@]}"; do
-		slurp "$1/zones/$z.zone"
-		printf '%s' "${S//@MX_SPKI_SHA256@/$hash}" >"$1/zones/$z.zone"
+		for f in "$1/zones/$z.zone" "$1/zones/$z.tamper"; do
+			slurp "$f"
+			for t in "${!tok[@]}"; do S=${S//@$t@/${tok[$t]}}; done
+			case $S in *@*_SHA256@*) die "zone $z: unknown TLSA token" ;; esac
+			printf '%s' "$S" >"$f"
+		done
 	done
 }
 
