@@ -189,6 +189,18 @@ mxtls_engine_free(struct mxtls_engine *eng)
 	free(eng);
 }
 
+struct mxtls_dns *
+mxtls_engine_dns(struct mxtls_engine *eng)
+{
+	return eng->dns;
+}
+
+struct mxtls_cache *
+mxtls_engine_cache(struct mxtls_engine *eng)
+{
+	return eng->cache;
+}
+
 size_t
 mxtls_engine_pending(const struct mxtls_engine *eng)
 {

@@ -72,6 +72,12 @@ enum mxtls_status mxtls_sts_lookup(struct mxtls_engine *eng,
     const char *domain, unsigned flags, mxtls_sts_cb *cb, void *arg,
     struct mxtls_why *why);
 
+/* mxtls_engine_dns - the engine's resolver (borrowed; lives as long as
+ * the engine), for the other resolutions that share its loop (DANE). */
+struct mxtls_dns *mxtls_engine_dns(struct mxtls_engine *eng);
+/* mxtls_engine_cache - the engine's cache (borrowed; may be NULL). */
+struct mxtls_cache *mxtls_engine_cache(struct mxtls_engine *eng);
+
 /* mxtls_engine_pending - resolutions in flight (for tests and metrics). */
 size_t	mxtls_engine_pending(const struct mxtls_engine *eng);
 

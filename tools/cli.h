@@ -19,6 +19,9 @@ struct cli {
 	int	config_given;		/* -c used: a missing file is an error */
 	int	json;
 	int	no_cache;
+	const char *probe_host;		/* probe --host HOST */
+	unsigned probe_port;		/* probe --port PORT (tests) */
+	unsigned probe_timeout;		/* probe --timeout SECONDS */
 	int	argc;			/* arguments after the subcommand */
 	char  **argv;
 	struct mxtls_config cfg;
@@ -37,5 +40,6 @@ int	cmd_lint(struct cli *cli);
 int	cmd_match(struct cli *cli);
 int	cmd_query(struct cli *cli);
 int	cmd_cache(struct cli *cli);
+int	cmd_probe(struct cli *cli);
 
 #endif /* MXTLS_CLI_H */

@@ -3,12 +3,14 @@
  *	cmd_query - "mxtls query [--no-cache] DOMAIN"
  * DESCRIPTION
  *	Runs the same engine the daemon runs, on a private event loop: the
- *	TXT id is always looked up, the policy fetched when the id changed
- *	or nothing valid is cached, and the cache updated for every other
- *	process. Prints what a sender must do for DOMAIN.
+ *	MTA-STS TXT id is always looked up, the policy fetched when the id
+ *	changed or nothing valid is cached, the cache updated for every other
+ *	process; at the same time the MX, address and TLSA records are
+ *	resolved for DANE. Prints what a sender must do for DOMAIN.
  * DIAGNOSTICS
- *	Exit 0 when an MTA-STS policy applies (any mode), 1 when the domain
- *	has none, 2 on usage, setup or temporary failure (policy tempfail).
+ *	Exit 0 when DANE or an MTA-STS policy (any mode) applies, 1 when the
+ *	domain has neither, 2 on usage, setup or temporary failure (policy
+ *	tempfail).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,8 @@
 
 #include "cli.h"
 #include "clock.h"
-#include "sts.h"
+#include "decide.h"
+#include "decide_json.h"
 #include "sts_json.h"
 
 struct query_state {
@@ -43,6 +46,13 @@ query_print_sts(const struct mxtls_sts_result *r)
 	    mxtls_time_text(e->expires_at, t2, sizeof(t2)));
 }
 
+static void
+query_print_error(const struct mxtls_err *e)
+{
+	printf("  problem%s%s%s: %s\n", e->type ? " (" : "",
+	    mxtls_result_type_name(e->type), e->type ? ")" : "", e->detail);
+}
+
 static const char *
 query_advice(enum mxtls_policy p)
 {
@@ -54,6 +64,11 @@ query_advice(enum mxtls_policy p)
 	case MXTLS_POLICY_STS_TESTING:
 		return "check as for enforce and report failures (TLS-RPT), "
 		    "but deliver even when the checks fail (RFC 8461 5)";
+	case MXTLS_POLICY_DANE:
+		return "deliver only over TLS; hosts marked dane must present "
+		    "a certificate matching a usable TLSA record, hosts marked "
+		    "encrypt only need TLS, unusable hosts must not be tried "
+		    "now (RFC 7672 2.2, 3)";
 	case MXTLS_POLICY_TEMPFAIL:
 		return "defer and try again later: the answer could not be "
 		    "established safely";
@@ -64,11 +79,41 @@ query_advice(enum mxtls_policy p)
 }
 
 static void
-query_print(const struct mxtls_sts_result *r)
+query_print_dane(const struct mxtls_dane *dn)
 {
+	const struct mxtls_dane_host *h;
+	char hex[2 * MXTLS_TLSA_DATA_MAX + 1];
+	size_t i, k;
+
+	if (dn->nhosts == 0)
+		return;
+	printf("  MX records: DNSSEC %s%s\n", mxtls_dnssec_name(dn->mx_dnssec),
+	    dn->implicit_mx ? " (no MX: the domain is its own mail host)" :
+	    "");
+	for (i = 0; i < dn->nhosts; i++) {
+		h = &dn->hosts[i];
+		printf("  host %s (preference %u): %s\n", h->host,
+		    h->preference, mxtls_dane_req_name(h->requirement));
+		for (k = 0; k < h->ntlsa; k++)
+			printf("    TLSA %u %u %u %s%s%s\n", h->tlsa[k].usage,
+			    h->tlsa[k].selector, h->tlsa[k].mtype,
+			    mxtls_tlsa_hex(&h->tlsa[k], hex, 80),
+			    h->tlsa[k].usable ? "" : " -- unusable: ",
+			    h->tlsa[k].usable ? "" : h->tlsa[k].unusable_why);
+		if (h->detail[0])
+			printf("    %s\n", h->detail);
+	}
+}
+
+static void
+query_print(const struct mxtls_decision *d)
+{
+	const struct mxtls_sts_result *r = &d->sts;
 	size_t i;
 
-	printf("%s: %s\n", r->domain, mxtls_policy_name(r->policy));
+	printf("%s: %s (decided by %s)\n", d->domain,
+	    mxtls_policy_name(d->policy), mxtls_rule_name(d->decided_by));
+	query_print_dane(&d->dane);
 	if (r->have_entry)
 		query_print_sts(r);
 	printf("  TXT _mta-sts.%s: %s", r->domain, mxtls_sts_txt_name(r->txt));
@@ -78,26 +123,26 @@ query_print(const struct mxtls_sts_result *r)
 		printf(", DNSSEC %s", mxtls_dnssec_name(r->dnssec));
 	printf("\n");
 	for (i = 0; i < r->nerrors; i++)
-		printf("  problem%s%s%s: %s\n",
-		    r->errors[i].type ? " (" : "",
-		    mxtls_result_type_name(r->errors[i].type),
-		    r->errors[i].type ? ")" : "", r->errors[i].detail);
-	printf("  senders: %s\n", query_advice(r->policy));
+		query_print_error(&r->errors[i]);
+	for (i = 0; i < d->nerrors; i++)
+		query_print_error(&d->errors[i]);
+	printf("  senders: %s\n", query_advice(d->policy));
 }
 
 static void
-query_done(void *arg, const struct mxtls_sts_result *r)
+query_done(void *arg, const struct mxtls_decision *d)
 {
 	struct query_state *q = arg;
 
 	if (q->cli->json)
-		cli_json_out(mxtls_sts_result_json(r));
+		cli_json_out(mxtls_decision_json(d));
 	else
-		query_print(r);
-	if (r->policy == MXTLS_POLICY_TEMPFAIL)
+		query_print(d);
+	if (d->policy == MXTLS_POLICY_TEMPFAIL)
 		q->rc = CLI_EXIT_ERR;
 	else
-		q->rc = r->have_entry ? CLI_EXIT_OK : CLI_EXIT_NO;
+		q->rc = d->policy == MXTLS_POLICY_DANE || d->sts.have_entry ?
+		    CLI_EXIT_OK : CLI_EXIT_NO;
 	q->done = 1;
 	event_base_loopbreak(q->base);
 }
@@ -132,7 +177,7 @@ cmd_query(struct cli *cli)
 		cli_err("%s", why.text);
 		goto out;
 	}
-	if (mxtls_sts_lookup(eng, cli->argv[0], flags, query_done, &q,
+	if (mxtls_decide(eng, cli->argv[0], flags, query_done, &q,
 	    &why) != MXTLS_OK) {
 		cli_err("%s", why.text);
 		goto out;

@@ -35,6 +35,8 @@ usage(FILE *fp)
 	    "  cache list                    list cached policies\n"
 	    "  cache show DOMAIN             show one cache entry\n"
 	    "  cache purge [DOMAIN]          remove one or every entry\n"
+	    "  probe [--host H] [--port P] [--timeout S] DOMAIN\n"
+	    "                                STARTTLS to the MX hosts, verified\n"
 	    "options: -c FILE (default %s), --json, -h, -V\n",
 	    MXTLS_CONFIG_DEFAULT);
 }
@@ -114,6 +116,23 @@ out:
 	return buf;
 }
 
+/* cli_uint - a decimal number in [min, max]; 0, or -1 with a message */
+
+static int
+cli_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || v < min || v > max) {
+		cli_err("\"%s\" is not a number from %u to %u", s, min, max);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -121,6 +140,9 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-cache", no_argument, NULL, 'n' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -143,6 +165,17 @@ main(int argc, char **argv)
 		case 'n':
 			cli.no_cache = 1;
 			break;
+		case 'H':
+			cli.probe_host = optarg;
+			break;
+		case 'P':
+			if (cli_uint(optarg, 1, 65535, &cli.probe_port) != 0)
+				return CLI_EXIT_ERR;
+			break;
+		case 'T':
+			if (cli_uint(optarg, 1, 300, &cli.probe_timeout) != 0)
+				return CLI_EXIT_ERR;
+			break;
 		case 'h':
 			usage(stdout);
 			return CLI_EXIT_OK;
@@ -162,7 +195,8 @@ main(int argc, char **argv)
 	cli.argc = argc - optind - 1;
 	cli.argv = argv + optind + 1;
 	/* lint and match work on their arguments alone: no configuration */
-	if ((strcmp(cmd, "query") == 0 || strcmp(cmd, "cache") == 0) &&
+	if ((strcmp(cmd, "query") == 0 || strcmp(cmd, "cache") == 0 ||
+	    strcmp(cmd, "probe") == 0) &&
 	    cli_load_config(&cli) != 0)
 		return CLI_EXIT_ERR;
 	if (strcmp(cmd, "lint") == 0)
@@ -173,6 +207,8 @@ main(int argc, char **argv)
 		return cmd_query(&cli);
 	if (strcmp(cmd, "cache") == 0)
 		return cmd_cache(&cli);
+	if (strcmp(cmd, "probe") == 0)
+		return cmd_probe(&cli);
 	cli_err("unknown command \"%s\"", cmd);
 	usage(stderr);
 	return CLI_EXIT_ERR;
