@@ -286,6 +286,28 @@ zone dane-cnameinsec.test secure
 	mx CNAME mx.dane-insecure.test.
 	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
 	mxsan mx.dane-cnameinsec.test
+zone dane-cnameloop.test secure
+	@ MX 10 mx.dane-cnameloop.test.
+	mx CNAME a.dane-cnameloop.test.
+	a CNAME b.dane-cnameloop.test.
+	b CNAME mx.dane-cnameloop.test.
+zone dane-cnamelong.test secure
+	@ MX 10 c1.dane-cnamelong.test.
+	c1 CNAME c2.dane-cnamelong.test.
+	c2 CNAME c3.dane-cnamelong.test.
+	c3 CNAME c4.dane-cnamelong.test.
+	c4 CNAME c5.dane-cnamelong.test.
+	c5 CNAME c6.dane-cnamelong.test.
+	c6 CNAME c7.dane-cnamelong.test.
+	c7 CNAME c8.dane-cnamelong.test.
+	c8 CNAME c9.dane-cnamelong.test.
+	c9 CNAME c10.dane-cnamelong.test.
+	c10 CNAME c11.dane-cnamelong.test.
+	c11 CNAME c12.dane-cnamelong.test.
+	c12 CNAME c13.dane-cnamelong.test.
+	c13 CNAME c14.dane-cnamelong.test.
+	c14 CNAME c15.dane-cnamelong.test.
+	c15 CNAME mx.dane-ee.test.
 zone dane-tlsacname.test secure
 	@ MX 10 mx.dane-tlsacname.test.
 	mx A 127.0.0.11
