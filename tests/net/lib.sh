@@ -63,6 +63,7 @@
 #		  smtp-ta            127.0.0.14  daneta.chain.pem (dane-ca)
 #		  smtp-tawrong       127.0.0.15  danewrong.chain.pem (dane-ca)
 #		  smtp-notls         127.0.0.18  no STARTTLS
+#		  smtp-stall-connect 127.0.0.25  never completes a TCP connect
 #		  smtp-stall-banner  127.0.0.21  silent before the banner
 #		  smtp-stall-ehlo    127.0.0.22  silent after EHLO
 #		  smtp-stall-starttls 127.0.0.23 silent after STARTTLS
@@ -425,6 +426,7 @@ TB_SMTP_SERVERS=(
 	"ta 127.0.0.14 daneta"
 	"tawrong 127.0.0.15 danewrong"
 	"notls 127.0.0.18 - --no-starttls"
+	"stall-connect 127.0.0.25 mx --stall connect"
 	"stall-banner 127.0.0.21 mx --stall banner"
 	"stall-ehlo 127.0.0.22 mx --stall ehlo"
 	"stall-starttls 127.0.0.23 mx --stall starttls"

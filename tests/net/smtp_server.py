@@ -3,7 +3,7 @@
 
 Usage: /usr/bin/python3 smtp_server.py --listen 127.0.0.11:25
            [--cert CHAIN.pem --key KEY.pem] [--no-starttls]
-           [--stall banner|ehlo|starttls|handshake] [--hostname NAME]
+           [--stall connect|banner|ehlo|starttls|handshake] [--hostname NAME]
            [--log FILE] [--die-with-parent]
 
 One listener, one thread per connection (stdlib only: socketserver + ssl).
@@ -19,6 +19,9 @@ gets 500. Commands before EHLO/HELO get 503, STARTTLS inside TLS 503.
 Data the client pipelined behind STARTTLS is discarded (RFC 3207 sec. 6).
 
 --stall STAGE: accept the TCP connection and then say nothing more, from
+  connect     never: the listen queue (backlog 0) is filled by the server's
+              own connections and nothing is accepted, so a client's SYN is
+              dropped and its connect() cannot complete
   banner      before the 220 banner
   ehlo        after the banner, no answer to EHLO/HELO
   starttls    after the EHLO answer, no answer to STARTTLS
@@ -45,7 +48,7 @@ import sys
 import threading
 import time
 
-STAGES = ("banner", "ehlo", "starttls", "handshake")
+STAGES = ("connect", "banner", "ehlo", "starttls", "handshake")
 IDLE_TIMEOUT = 300  # seconds without a command before the server hangs up
 STALL_LIMIT = 3600  # a stalled connection is dropped after this
 MAX_LINE = 4096
@@ -291,6 +294,33 @@ def die_with_parent():
         sys.exit(0)
 
 
+def stall_connect(addr, port):
+    """Listen with a full accept queue and never accept: connect() hangs."""
+    lsock = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind((addr, port))
+    lsock.listen(0)
+    fillers = []
+    for _ in range(3):  # backlog 0 still queues one; fill it for sure
+        c = socket.socket(lsock.family)
+        c.setblocking(False)
+        try:
+            c.connect((addr, port))
+        except BlockingIOError:
+            pass
+        fillers.append(c)
+    time.sleep(0.2)
+    print("READY %s:%d" % (addr, port), flush=True)
+    try:
+        while True:  # SIGTERM ends the process (default action)
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    for c in fillers:
+        c.close()
+    lsock.close()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--listen", default="127.0.0.1:25", help="ADDR:PORT")
@@ -314,6 +344,9 @@ def main():
             ap.error("--cert and --key are needed unless --no-starttls")
         ctx = make_context(args.cert, args.key)
     addr, _, port = args.listen.rpartition(":")
+    if args.stall == "connect":
+        stall_connect(addr.strip("[]"), int(port))
+        return
     server = Server((addr.strip("[]"), int(port)), ctx, args.stall,
                     args.hostname, Log(args.log))
     print("READY %s:%d" % server.server_address[:2], flush=True)

@@ -350,6 +350,11 @@ zone dane-stall-starttls.test secure
 	mx A 127.0.0.23
 	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
 	mxsan mx.dane-stall-starttls.test
+zone dane-stall-connect.test secure
+	@ MX 10 mx.dane-stall-connect.test.
+	mx A 127.0.0.25
+	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
+	mxsan mx.dane-stall-connect.test
 zone dane-stall-handshake.test secure
 	@ MX 10 mx.dane-stall-handshake.test.
 	mx A 127.0.0.24
