@@ -52,20 +52,26 @@ struct dane_host_state {
 	char	cands[2][MXTLS_DOMAIN_MAX + 1];
 };
 
+struct dane_q {
+	struct dane_res *r;
+	size_t	host;
+	enum dane_kind kind;
+};
+
+/* at most: the MX, then per host A, AAAA, CNAME and two TLSA queries */
+#define DANE_QUERIES_MAX	(1 + MXTLS_DANE_HOSTS_MAX * 5)
+
 struct dane_res {
 	struct mxtls_dns *dns;
+	void   *hold;			/* freed by dns if never answered */
+	size_t	nq;
+	struct dane_q qs[DANE_QUERIES_MAX];
 	struct mxtls_cache *cache;	/* NULL: no caching */
 	mxtls_dane_cb *cb;
 	void   *arg;
 	int	pending;		/* queries in flight */
 	struct mxtls_dane d;
 	struct dane_host_state hs[MXTLS_DANE_HOSTS_MAX];
-};
-
-struct dane_q {
-	struct dane_res *r;
-	size_t	host;
-	enum dane_kind kind;
 };
 
 static void dane_done(void *, enum mxtls_status, const struct mxtls_dns_answer *,
@@ -137,6 +143,7 @@ dane_canon(char *out, const char *canon, const char *name)
 static void
 dane_finish(struct dane_res *r)
 {
+	mxtls_dns_release(r->dns, r->hold);
 	r->cb(r->arg, &r->d);
 	free(r);
 }
@@ -150,17 +157,16 @@ dane_ask(struct dane_res *r, size_t host, enum dane_kind kind,
 	struct dane_q *q;
 	struct mxtls_why why;
 
-	if ((q = calloc(1, sizeof(*q))) == NULL)
+	if (r->nq == DANE_QUERIES_MAX)
 		return -1;
+	q = &r->qs[r->nq++];
 	q->r = r;
 	q->host = host;
 	q->kind = kind;
 	mxtls_why_clear(&why);
 	if (mxtls_dns_query(r->dns, name, type, dane_done, q, &why) !=
-	    MXTLS_OK) {
-		free(q);
+	    MXTLS_OK)
 		return -1;
-	}
 	r->pending++;
 	return 0;
 }
@@ -549,7 +555,6 @@ dane_done(void *arg, enum mxtls_status st, const struct mxtls_dns_answer *a,
 		dane_tlsa_done(r, q->host, st, a, why);
 		break;
 	}
-	free(q);
 	if (--r->pending == 0)
 		dane_finish(r);
 }
@@ -563,11 +568,13 @@ mxtls_dane_resolve(struct mxtls_dns *dns, struct mxtls_cache *cache,
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return mxtls_why_set(why, MXTLS_ENOMEM, "out of memory");
 	r->dns = dns;
+	r->hold = mxtls_dns_hold(dns, r, free);
 	r->cache = cache;
 	r->cb = cb;
 	r->arg = arg;
 	mxtls_strlcpy(r->d.domain, domain, sizeof(r->d.domain));
 	if (dane_ask(r, 0, Q_MX, domain, MXTLS_RR_MX) != 0) {
+		mxtls_dns_release(dns, r->hold);
 		free(r);
 		return mxtls_why_set(why, MXTLS_TEMPFAIL,
 		    "the MX lookup of %s could not be started", domain);

@@ -27,6 +27,8 @@
 #include "domain.h"
 
 struct decide_state {
+	struct mxtls_dns *dns;
+	void   *hold;		/* freed by the resolver if never answered */
 	struct mxtls_decision d;
 	mxtls_decision_cb *cb;
 	void   *arg;
@@ -102,14 +104,23 @@ decide_combine(struct mxtls_decision *d)
 }
 
 static void
+decide_free(void *arg)
+{
+	struct decide_state *st = arg;
+
+	mxtls_sts_entry_clear(&st->d.sts.entry);
+	free(st);
+}
+
+static void
 decide_step(struct decide_state *st)
 {
 	if (--st->pending > 0)
 		return;
+	mxtls_dns_release(st->dns, st->hold);
 	decide_combine(&st->d);
 	st->cb(st->arg, &st->d);
-	mxtls_sts_entry_clear(&st->d.sts.entry);
-	free(st);
+	decide_free(st);
 }
 
 static void
@@ -153,11 +164,14 @@ mxtls_decide(struct mxtls_engine *eng, const char *domain, unsigned flags,
 		return mxtls_why_set(why, MXTLS_ENOMEM, "out of memory");
 	st->cb = cb;
 	st->arg = arg;
+	st->dns = mxtls_engine_dns(eng);
+	st->hold = mxtls_dns_hold(st->dns, st, decide_free);
 	mxtls_strlcpy(st->d.domain, name, sizeof(st->d.domain));
 	st->pending = 2;	/* both answers, then combine */
 	if (mxtls_dane_resolve(mxtls_engine_dns(eng), flags &
 	    MXTLS_LOOKUP_NO_CACHE ? NULL : mxtls_engine_cache(eng), name,
 	    decide_dane_done, st, why) != MXTLS_OK) {
+		mxtls_dns_release(st->dns, st->hold);
 		free(st);
 		return MXTLS_TEMPFAIL;
 	}

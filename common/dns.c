@@ -41,7 +41,14 @@ struct dns_query {
 	char	name[MXTLS_DOMAIN_MAX + 2];
 };
 
+struct dns_hold {
+	void   *obj;
+	void	(*fn)(void *);
+	struct dns_hold *prev, *next;
+};
+
 struct mxtls_dns {
+	struct dns_hold *holds;		/* owners in flight, see hold() */
 	struct event_base *base;
 	struct ub_ctx *ctx;
 	struct event *ev;
@@ -231,6 +238,13 @@ mxtls_dns_free(struct mxtls_dns *dns)
 		(void)ub_cancel(dns->ctx, dns->queries->async_id);
 		dns_unlink(dns->queries);
 	}
+	while (dns->holds) {
+		struct dns_hold *h = dns->holds;
+
+		dns->holds = h->next;
+		h->fn(h->obj);
+		free(h);
+	}
 	if (dns->ev)
 		event_free(dns->ev);
 	if (dns->ctx)
@@ -275,6 +289,38 @@ mxtls_dns_query(struct mxtls_dns *dns, const char *name, int rrtype,
 	tv.tv_usec = 0;
 	evtimer_add(q->timer, &tv);
 	return MXTLS_OK;
+}
+
+void *
+mxtls_dns_hold(struct mxtls_dns *dns, void *obj, void (*fn)(void *))
+{
+	struct dns_hold *h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->obj = obj;
+	h->fn = fn;
+	h->next = dns->holds;
+	if (h->next)
+		h->next->prev = h;
+	dns->holds = h;
+	return h;
+}
+
+void
+mxtls_dns_release(struct mxtls_dns *dns, void *token)
+{
+	struct dns_hold *h = token;
+
+	if (h == NULL)
+		return;
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		dns->holds = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	free(h);
 }
 
 const char *

@@ -74,6 +74,17 @@ void	mxtls_dns_free(struct mxtls_dns *dns);
 enum mxtls_status mxtls_dns_query(struct mxtls_dns *dns, const char *name,
     int rrtype, mxtls_dns_cb *cb, void *arg, struct mxtls_why *why);
 
+/*
+ * mxtls_dns_hold - make dns the last-resort owner of obj: if dns is freed
+ * while obj is still held (a resolution in flight at shutdown, whose
+ * callbacks will never run), fn(obj) frees it. Returns a token for
+ * mxtls_dns_release, or NULL when out of memory (nothing is held).
+ */
+void   *mxtls_dns_hold(struct mxtls_dns *dns, void *obj, void (*fn)(void *));
+
+/* mxtls_dns_release - obj is done and freed by its owner: forget it. */
+void	mxtls_dns_release(struct mxtls_dns *dns, void *token);
+
 /* mxtls_dnssec_name - "secure", "insecure", "bogus". */
 const char *mxtls_dnssec_name(enum mxtls_dnssec sec);
 
