@@ -72,6 +72,8 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <sys/un.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -80,6 +82,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -93,7 +96,8 @@ enum config_type {
 	CONFIG_PATH,		/* an absolute path */
 	CONFIG_UINT,		/* an unsigned decimal number */
 	CONFIG_SIZE,		/* a byte count with optional K, M, G */
-	CONFIG_BOOL		/* yes or no, stored as int 1 or 0 */
+	CONFIG_BOOL,		/* yes or no, stored as int 1 or 0 */
+	CONFIG_OCTAL		/* permission bits in octal, like 0660 */
 };
 
 #define CONFIG_EMPTY_OK	0x01	/* "" is a valid value */
@@ -133,6 +137,8 @@ struct config_option {
 	{ #m, CONFIG_SIZE, MEMBER(m), min, max, "bytes", 0, NULL, def }
 #define OPT_BOOL(m, def) \
 	{ #m, CONFIG_BOOL, MEMBER(m), 0, 1, NULL, 0, NULL, def }
+#define OPT_OCTAL(m, max, def) \
+	{ #m, CONFIG_OCTAL, MEMBER(m), 0, max, NULL, 0, NULL, def }
 
 #define KB		1024ULL
 #define MB		(1024ULL * KB)
@@ -143,6 +149,13 @@ struct config_option {
 #define CONFIG_ADDR_MAX	64	/* one resolver address with @port */
 
 static config_check_fn config_check_resolver;
+static config_check_fn config_check_listen;
+static config_check_fn config_check_name;
+static config_check_fn config_check_maps;
+static config_check_fn config_check_unusable;
+static config_check_fn config_check_testing;
+static config_check_fn config_check_metrics;
+static config_check_fn config_check_query_daemon;
 
 /* Keep in the order of mxtls.conf(5) and mxtls.conf.example. */
 static const struct config_option config_options[] = {
@@ -156,6 +169,30 @@ static const struct config_option config_options[] = {
 	OPT_UINT(fetch_timeout, 1, 600, "seconds", "60"),
 	OPT_UINT(dns_timeout, 1, 120, "seconds", "10"),
 	OPT_UINT(sts_recheck_interval, 0, 86400, "seconds", "300"),
+	/* mxtlsd(8) */
+	OPT_STRING(listen, 0, config_check_listen,
+	    "unix:/run/mxtls/mxtlsd.sock inet:127.0.0.1:8461"),
+	OPT_STRING(socket_owner, CONFIG_EMPTY_OK, config_check_name, ""),
+	OPT_STRING(socket_group, CONFIG_EMPTY_OK, config_check_name, ""),
+	OPT_OCTAL(socket_mode, 0777, "0660"),
+	OPT_STRING(user, CONFIG_EMPTY_OK, config_check_name, ""),
+	OPT_UINT(idle_timeout, 1, 86400, "seconds", "60"),
+	OPT_UINT(lookup_deadline, 50, 60000, "milliseconds", "2000"),
+	OPT_UINT(max_connections, 1, 1000000, "connections", "4096"),
+	OPT_STRING(map_postfix, CONFIG_EMPTY_OK, config_check_maps, "postfix"),
+	OPT_STRING(map_sendmail, CONFIG_EMPTY_OK, config_check_maps,
+	    "sendmail sts mtasts"),
+	OPT_BOOL(dane_only, "yes"),
+	OPT_STRING(unusable_tlsa_reply, 0, config_check_unusable, "dane"),
+	OPT_STRING(testing_action, 0, config_check_testing, "notfound"),
+	OPT_BOOL(postfix_tlsrpt, "no"),
+	OPT_UINT(refresh_interval, 60, 31536000, "seconds", "86400"),
+	OPT_UINT(refresh_concurrency, 1, 1000, "lookups", "10"),
+	OPT_UINT(negative_ttl, 0, 86400, "seconds", "300"),
+	OPT_UINT(answer_cache_max, 1, 10000000, "entries", "100000"),
+	OPT_STRING(metrics_listen, CONFIG_EMPTY_OK, config_check_metrics, ""),
+	OPT_STRING(query_daemon, CONFIG_EMPTY_OK, config_check_query_daemon,
+	    ""),
 };
 
 #define CONFIG_NOPTIONS	(sizeof(config_options) / sizeof(config_options[0]))
@@ -481,6 +518,27 @@ config_set_bool(const struct config_option *opt, void *member,
 	return 0;
 }
 
+/* config_set_octal - CONFIG_OCTAL: octal digits, at most opt->max */
+
+static int
+config_set_octal(const struct config_option *opt, void *member,
+    const char *value, char *reason, size_t reasonsz)
+{
+	char show[CONFIG_SHOW_MAX + 4];
+	unsigned long long v = 0;
+	const char *p;
+
+	for (p = value; *p >= '0' && *p <= '7' && v <= opt->max; p++)
+		v = v * 8 + (unsigned long long)(*p - '0');
+	if (p == value || *p != '\0' || v > opt->max)
+		return config_reason(reason, reasonsz, "%s must be octal "
+		    "permission bits from 0 to 0%llo (like 0660), not \"%s\"",
+		    opt->name, opt->max,
+		    config_show(show, sizeof(show), value, strlen(value)));
+	config_store_uint(member, opt->size, v);
+	return 0;
+}
+
 /* config_set_text - CONFIG_STRING and CONFIG_PATH */
 
 static int
@@ -531,6 +589,8 @@ config_set(const struct config_option *opt, struct mxtls_config *cfg,
 		return config_set_number(opt, member, value, reason, reasonsz);
 	case CONFIG_BOOL:
 		return config_set_bool(opt, member, value, reason, reasonsz);
+	case CONFIG_OCTAL:
+		return config_set_octal(opt, member, value, reason, reasonsz);
 	}
 	return config_reason(reason, reasonsz, "%s has an unknown type",
 	    opt->name);
@@ -611,6 +671,277 @@ config_check_resolver(char *value, char *reason, size_t reasonsz)
 	}
 	value[out] = '\0';
 	return 0;
+}
+
+/* ------------------------------------------------------------ daemon */
+
+/* config_endpoint_inet - "ADDR:PORT" (ADDR IPv4 or [IPv6]) into *ep */
+
+static enum mxtls_status
+config_endpoint_inet(char *s, int flags, struct mxtls_endpoint *ep,
+    struct mxtls_why *why)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ep->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ep->ss;
+	unsigned long long port;
+	char *addr = s, *colon;
+	int v6 = 0;
+
+	if (*s == '[') {
+		if ((colon = strchr(s, ']')) == NULL || colon[1] != ':')
+			goto bad;
+		addr = s + 1;
+		*colon++ = '\0';
+		v6 = 1;
+	} else if ((colon = strrchr(s, ':')) == NULL)
+		goto bad;
+	*colon = '\0';
+	if (config_number(colon + 1, 0, &port) != 0 || port < 1 ||
+	    port > 65535)
+		return mxtls_why_set(why, MXTLS_PERMFAIL, "\"%s\": the port "
+		    "must be 1 to 65535", ep->text);
+	if (v6 && inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		ep->sslen = sizeof(*sin6);
+		if ((flags & MXTLS_ENDPOINT_LOOPBACK) &&
+		    !IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr))
+			goto loopback;
+		return MXTLS_OK;
+	}
+	if (!v6 && inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		ep->sslen = sizeof(*sin);
+		if ((flags & MXTLS_ENDPOINT_LOOPBACK) &&
+		    (ntohl(sin->sin_addr.s_addr) >> 24) != 127)
+			goto loopback;
+		return MXTLS_OK;
+	}
+bad:
+	return mxtls_why_set(why, MXTLS_PERMFAIL, "\"%s\" is not ADDR:PORT "
+	    "with a numeric IPv4 address or an IPv6 address in brackets",
+	    ep->text);
+loopback:
+	return mxtls_why_set(why, MXTLS_PERMFAIL, "\"%s\" is not a loopback "
+	    "address (127.0.0.0/8 or [::1])", ep->text);
+}
+
+enum mxtls_status
+mxtls_config_endpoint(const char *s, size_t len, int flags,
+    struct mxtls_endpoint *ep, struct mxtls_why *why)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)&ep->ss;
+	char buf[MXTLS_CONFIG_PATH_MAX], show[CONFIG_SHOW_MAX + 4];
+
+	memset(ep, 0, sizeof(*ep));
+	if (len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
+		return mxtls_why_set(why, MXTLS_PERMFAIL, "\"%s\" is not an "
+		    "endpoint", config_show(show, sizeof(show), s, len));
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	(void)config_show(ep->text, sizeof(ep->text), s, len);
+	if ((flags & MXTLS_ENDPOINT_UNIX) && strncmp(buf, "unix:", 5) == 0) {
+		if (buf[5] != '/' || len - 5 >= sizeof(sun->sun_path))
+			return mxtls_why_set(why, MXTLS_PERMFAIL, "\"%s\": "
+			    "unix: needs an absolute path of at most %zu "
+			    "bytes", ep->text, sizeof(sun->sun_path) - 1);
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, buf + 5, len - 5 + 1);
+		ep->sslen = (socklen_t)sizeof(*sun);
+		return MXTLS_OK;
+	}
+	if ((flags & MXTLS_ENDPOINT_INET) && strncmp(buf, "inet:", 5) == 0)
+		return config_endpoint_inet(buf + 5, flags, ep, why);
+	if (flags & MXTLS_ENDPOINT_BARE)
+		return config_endpoint_inet(buf, flags, ep, why);
+	return mxtls_why_set(why, MXTLS_PERMFAIL, "\"%s\" must start with "
+	    "%s", ep->text, (flags & MXTLS_ENDPOINT_UNIX) ?
+	    "\"unix:\" or \"inet:\"" : "\"inet:\"");
+}
+
+typedef int config_word_fn(const char *p, size_t len, char *reason,
+    size_t reasonsz);
+
+/*
+ * config_words - a blank-separated list, each word checked by fn, rewritten
+ * single-space separated; at most max words
+ */
+
+static int
+config_words(char *value, config_word_fn *fn, size_t max, const char *name,
+    char *reason, size_t reasonsz)
+{
+	const char *p = value, *tok;
+	size_t out = 0, len, n = 0;
+
+	for (;;) {
+		while (config_is_blank((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		for (tok = p; *p != '\0' && !config_is_blank((unsigned char)*p);
+		    p++)
+			;
+		len = (size_t)(p - tok);
+		if (++n > max)
+			return config_reason(reason, reasonsz, "%s: more than "
+			    "%zu items", name, max);
+		if (fn(tok, len, reason, reasonsz) != 0)
+			return -1;
+		if (out > 0)
+			value[out++] = ' ';
+		memmove(value + out, tok, len);
+		out += len;
+	}
+	value[out] = '\0';
+	return 0;
+}
+
+static int
+config_listen_one(const char *p, size_t len, char *reason, size_t reasonsz)
+{
+	struct mxtls_endpoint ep;
+	struct mxtls_why why;
+
+	if (mxtls_config_endpoint(p, len, MXTLS_ENDPOINT_UNIX |
+	    MXTLS_ENDPOINT_INET, &ep, &why) != MXTLS_OK)
+		return config_reason(reason, reasonsz, "listen: %s", why.text);
+	return 0;
+}
+
+/* config_check_listen - unix:PATH and inet:ADDR:PORT, at least one */
+
+static int
+config_check_listen(char *value, char *reason, size_t reasonsz)
+{
+	if (config_words(value, config_listen_one, MXTLS_CONFIG_LISTEN_MAX,
+	    "listen", reason, reasonsz) != 0)
+		return -1;
+	if (value[0] == '\0')
+		return config_reason(reason, reasonsz, "listen must name at "
+		    "least one unix:PATH or inet:ADDR:PORT");
+	return 0;
+}
+
+/* config_word_ok - 1..max bytes of [A-Za-z0-9_.-], not starting with '-' */
+
+static int
+config_word_ok(const char *p, size_t len, size_t max)
+{
+	size_t i;
+
+	if (len == 0 || len > max || p[0] == '-')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!config_is_digit((unsigned char)p[i]) &&
+		    !(p[i] >= 'a' && p[i] <= 'z') &&
+		    !(p[i] >= 'A' && p[i] <= 'Z') &&
+		    p[i] != '_' && p[i] != '.' && p[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* config_check_name - a user or group name, or a number */
+
+static int
+config_check_name(char *value, char *reason, size_t reasonsz)
+{
+	char show[CONFIG_SHOW_MAX + 4];
+	size_t len = strlen(value);
+
+	if (len == 0 || config_word_ok(value, len, MXTLS_CONFIG_NAME_MAX - 1))
+		return 0;
+	return config_reason(reason, reasonsz, "\"%s\" is not a user or "
+	    "group name", config_show(show, sizeof(show), value, len));
+}
+
+static int
+config_map_one(const char *p, size_t len, char *reason, size_t reasonsz)
+{
+	char show[CONFIG_SHOW_MAX + 4];
+
+	if (!config_word_ok(p, len, 64))
+		return config_reason(reason, reasonsz, "\"%s\" is not a map "
+		    "name (1 to 64 of A-Z a-z 0-9 _ . -)",
+		    config_show(show, sizeof(show), p, len));
+	if (len == 4 && memcmp(p, "json", 4) == 0)
+		return config_reason(reason, reasonsz, "the map name \"json\" "
+		    "is reserved for mxtls query");
+	return 0;
+}
+
+/* config_check_maps - map_postfix, map_sendmail: a list of map names */
+
+static int
+config_check_maps(char *value, char *reason, size_t reasonsz)
+{
+	return config_words(value, config_map_one, 16, "map list", reason,
+	    reasonsz);
+}
+
+/* config_one_of - value must be one of the NULL-terminated words */
+
+static int
+config_one_of(const char *value, const char *const *words, const char *name,
+    const char *list, char *reason, size_t reasonsz)
+{
+	char show[CONFIG_SHOW_MAX + 4];
+
+	for (; *words != NULL; words++)
+		if (strcmp(value, *words) == 0)
+			return 0;
+	return config_reason(reason, reasonsz, "%s must be %s, not \"%s\"",
+	    name, list, config_show(show, sizeof(show), value,
+	    strlen(value)));
+}
+
+static int
+config_check_unusable(char *value, char *reason, size_t reasonsz)
+{
+	static const char *const w[] = { "dane", "encrypt", NULL };
+
+	return config_one_of(value, w, "unusable_tlsa_reply",
+	    "dane or encrypt", reason, reasonsz);
+}
+
+static int
+config_check_testing(char *value, char *reason, size_t reasonsz)
+{
+	static const char *const w[] = { "notfound", "enforce", "may", NULL };
+
+	return config_one_of(value, w, "testing_action",
+	    "notfound, enforce or may", reason, reasonsz);
+}
+
+/* config_check_metrics - "" or a loopback ADDR:PORT */
+
+static int
+config_check_metrics(char *value, char *reason, size_t reasonsz)
+{
+	struct mxtls_endpoint ep;
+	struct mxtls_why why;
+
+	if (value[0] == '\0' || mxtls_config_endpoint(value, strlen(value),
+	    MXTLS_ENDPOINT_BARE | MXTLS_ENDPOINT_LOOPBACK, &ep,
+	    &why) == MXTLS_OK)
+		return 0;
+	return config_reason(reason, reasonsz, "metrics_listen: %s",
+	    why.text);
+}
+
+/* config_check_query_daemon - "" or unix:PATH or inet:ADDR:PORT */
+
+static int
+config_check_query_daemon(char *value, char *reason, size_t reasonsz)
+{
+	struct mxtls_endpoint ep;
+	struct mxtls_why why;
+
+	if (value[0] == '\0' || mxtls_config_endpoint(value, strlen(value),
+	    MXTLS_ENDPOINT_UNIX | MXTLS_ENDPOINT_INET, &ep, &why) == MXTLS_OK)
+		return 0;
+	return config_reason(reason, reasonsz, "query_daemon: %s", why.text);
 }
 
 /* ------------------------------------------------------------ lines */
@@ -941,6 +1272,10 @@ mxtls_config_dump(const struct mxtls_config *cfg, FILE *fp)
 		case CONFIG_BOOL:
 			(void)fputs(config_load_uint(member, opt->size) ?
 			    "yes" : "no", fp);
+			break;
+		case CONFIG_OCTAL:
+			(void)fprintf(fp, "0%03llo",
+			    config_load_uint(member, opt->size));
 			break;
 		}
 		(void)fputc('\n', fp);

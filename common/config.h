@@ -10,6 +10,9 @@
 #ifndef MXTLS_CONFIG_H
 #define MXTLS_CONFIG_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <limits.h>
 #include <stdio.h>
 
@@ -19,6 +22,10 @@
 #define MXTLS_CONFIG_PATH_MAX	1024
 #define MXTLS_CONFIG_LINE_MAX	4096
 #define MXTLS_CONFIG_FILE_MAX	(1024 * 1024)	/* bytes in one file */
+#define MXTLS_CONFIG_NAME_MAX	64	/* a user or group name */
+#define MXTLS_CONFIG_MAPS_MAX	256	/* a list of map names */
+#define MXTLS_CONFIG_ADDR_MAX	64	/* "[v6]:port" */
+#define MXTLS_CONFIG_LISTEN_MAX	8	/* endpoints in listen */
 
 struct mxtls_config {
 	char	cache_dir[MXTLS_CONFIG_PATH_MAX];
@@ -30,7 +37,50 @@ struct mxtls_config {
 	unsigned fetch_timeout;			/* seconds */
 	unsigned dns_timeout;			/* seconds */
 	unsigned sts_recheck_interval;		/* seconds */
+
+	/* mxtlsd(8); see mxtls.conf(5) */
+	char	listen[MXTLS_CONFIG_PATH_MAX];	/* "unix:P inet:A:P ..." */
+	char	socket_owner[MXTLS_CONFIG_NAME_MAX];	/* "" = unchanged */
+	char	socket_group[MXTLS_CONFIG_NAME_MAX];	/* "" = unchanged */
+	unsigned socket_mode;			/* permission bits */
+	char	user[MXTLS_CONFIG_NAME_MAX];	/* "" = stay as started */
+	unsigned idle_timeout;			/* seconds */
+	unsigned lookup_deadline;		/* milliseconds */
+	unsigned max_connections;
+	char	map_postfix[MXTLS_CONFIG_MAPS_MAX];	/* "name name ..." */
+	char	map_sendmail[MXTLS_CONFIG_MAPS_MAX];
+	int	dane_only;			/* yes: "dane-only" */
+	char	unusable_tlsa_reply[16];	/* "dane" or "encrypt" */
+	char	testing_action[16];		/* notfound, enforce, may */
+	int	postfix_tlsrpt;
+	unsigned refresh_interval;		/* seconds */
+	unsigned refresh_concurrency;
+	unsigned negative_ttl;			/* seconds */
+	unsigned answer_cache_max;		/* entries */
+	char	metrics_listen[MXTLS_CONFIG_ADDR_MAX];	/* "" or "A:P" */
+	char	query_daemon[MXTLS_CONFIG_PATH_MAX];	/* "" or endpoint */
 };
+
+/* An endpoint named by listen, metrics_listen or query_daemon. */
+struct mxtls_endpoint {
+	struct sockaddr_storage ss;	/* AF_UNIX, AF_INET or AF_INET6 */
+	socklen_t sslen;
+	char	text[MXTLS_CONFIG_PATH_MAX];	/* as written, for logs */
+};
+
+#define MXTLS_ENDPOINT_UNIX	0x01	/* "unix:/path" allowed */
+#define MXTLS_ENDPOINT_INET	0x02	/* "inet:ADDR:PORT" allowed */
+#define MXTLS_ENDPOINT_BARE	0x04	/* "ADDR:PORT" (no "inet:") */
+#define MXTLS_ENDPOINT_LOOPBACK	0x08	/* only 127.0.0.0/8 and ::1 */
+
+/*
+ * mxtls_config_endpoint - parse one endpoint (len bytes, untrusted) as the
+ * flags allow: "unix:/absolute/path", "inet:ADDR:PORT" or, with BARE,
+ * "ADDR:PORT"; ADDR is a numeric IPv4 address or an IPv6 address in
+ * brackets. MXTLS_OK with *ep filled, or MXTLS_PERMFAIL + why.
+ */
+enum mxtls_status mxtls_config_endpoint(const char *s, size_t len,
+    int flags, struct mxtls_endpoint *ep, struct mxtls_why *why);
 
 /* mxtls_config_defaults - fill *cfg with the built-in defaults. */
 void	mxtls_config_defaults(struct mxtls_config *cfg);

@@ -12,7 +12,10 @@
  *	   equals the cached id, the cached policy stands and nothing is
  *	   fetched. When the id differs or nothing valid is cached, the policy
  *	   is fetched over HTTPS from the addresses our own validating
- *	   resolver gives for mta-sts.<domain>.
+ *	   resolver gives for mta-sts.<domain>. A proactive refresh
+ *	   (MXTLS_LOOKUP_REFETCH) fetches a valid cached policy again
+ *	   whatever the TXT lookup gave (10.2), keeping the cached id when
+ *	   no TXT id was seen.
  *	3. A failed fetch never replaces a valid cached policy (3.3, 5.1): the
  *	   cached policy is used until it expires, and the failure is
  *	   recorded (for TLS-RPT) with its id, so that the same id is not
@@ -320,7 +323,8 @@ sts_fetched(void *arg, const struct mxtls_fetch_result *fr)
 	e->body_len = fr->len;
 	e->policy = pol;
 	e->have_policy = 1;
-	mxtls_strlcpy(e->id, s->res.txt_id, sizeof(e->id));
+	if (s->res.txt == MXTLS_TXT_FOUND)	/* a REFETCH keeps the id */
+		mxtls_strlcpy(e->id, s->res.txt_id, sizeof(e->id));
 	e->fetched_at = (int64_t)now;
 	e->expires_at = (int64_t)now + pol.max_age;	/* 3.2 */
 	e->txt_checked_at = (int64_t)now;
@@ -460,18 +464,24 @@ sts_txt_done(void *arg, enum mxtls_status st,
 	struct sts_res *s = arg;
 	struct mxtls_sts_entry *e = &s->res.entry;
 	time_t now = mxtls_now();
+	/* 10.2: a proactive refresh fetches whatever the TXT says */
+	int refetch = (s->flags & MXTLS_LOOKUP_REFETCH) && s->have_valid;
 
 	s->res.dnssec = a->dnssec;
 	if (st != MXTLS_OK) {
 		/* Unknown state (digest 2.7): the cache decides. */
 		s->res.txt = MXTLS_TXT_ERROR;
 		sts_add_error(&s->res, MXTLS_RT_NONE, "%s", why->text);
-		sts_finish(s);
-		return;
+		if (!refetch) {
+			sts_finish(s);
+			return;
+		}
+	} else {
+		s->res.txt = a->havedata ? sts_txt_parse(s, a) :
+		    MXTLS_TXT_NONE;
+		e->txt_checked_at = (int64_t)now;
 	}
-	s->res.txt = a->havedata ? sts_txt_parse(s, a) : MXTLS_TXT_NONE;
-	e->txt_checked_at = (int64_t)now;
-	if (s->res.txt != MXTLS_TXT_FOUND) {
+	if (s->res.txt != MXTLS_TXT_FOUND && !refetch) {
 		/* 3.1, 5.1: a missing record does not remove a policy. */
 		if (e->have_policy || e->failed_at)
 			sts_store(s);
@@ -479,7 +489,7 @@ sts_txt_done(void *arg, enum mxtls_status st,
 		return;
 	}
 	if (s->have_valid && strcmp(e->id, s->res.txt_id) == 0 &&
-	    !(s->flags & MXTLS_LOOKUP_NO_CACHE)) {
+	    !(s->flags & MXTLS_LOOKUP_NO_CACHE) && !refetch) {
 		sts_store(s);	/* 3.3: same id, the cached policy stands */
 		sts_finish(s);
 		return;

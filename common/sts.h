@@ -49,6 +49,14 @@ typedef void mxtls_sts_cb(void *arg, const struct mxtls_sts_result *res);
 
 #define MXTLS_LOOKUP_CHECK_TXT	0x01	/* look up the TXT id now */
 #define MXTLS_LOOKUP_NO_CACHE	0x02	/* neither read nor write cache */
+/*
+ * MXTLS_LOOKUP_REFETCH (with CHECK_TXT; for proactive refresh, RFC 8461
+ * 3.3, 10.2): when a valid policy is cached, fetch it again even though the
+ * TXT id is unchanged, missing, invalid or could not be looked up, so that
+ * its lifetime counts from this fetch. A failed fetch keeps the cached
+ * policy like any other failure; the 5-minute back-off per id still holds.
+ */
+#define MXTLS_LOOKUP_REFETCH	0x04
 
 /*
  * mxtls_engine_new - an engine on base. cache may be NULL (no caching).

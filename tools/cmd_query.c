@@ -7,20 +7,40 @@
  *	changed or nothing valid is cached, the cache updated for every other
  *	process; at the same time the MX, address and TLSA records are
  *	resolved for DANE. Prints what a sender must do for DOMAIN.
+ *
+ *	When query_daemon names a running mxtlsd (and --no-cache is not
+ *	given), the question goes to it instead, as "json DOMAIN" over the
+ *	socketmap protocol, so that the administrator sees what the MTA
+ *	sees: --json prints the daemon's decision JSON, plain output the
+ *	essential lines of it. A daemon that cannot be reached, or does not
+ *	answer within dns_timeout + fetch_timeout + 5 s, is reported on
+ *	stderr and the query is resolved in-process.
  * DIAGNOSTICS
  *	Exit 0 when DANE or an MTA-STS policy (any mode) applies, 1 when the
  *	domain has neither, 2 on usage, setup or temporary failure (policy
  *	tempfail).
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "clock.h"
 #include "decide.h"
 #include "decide_json.h"
+#include "netstring.h"
 #include "sts_json.h"
+
+#define QUERY_REPLY_MAX		100000	/* socketmap reply payload */
+#define QUERY_REPLY_BUF		(QUERY_REPLY_MAX + 16)
 
 struct query_state {
 	struct cli *cli;
@@ -129,6 +149,268 @@ query_print(const struct mxtls_decision *d)
 	printf("  senders: %s\n", query_advice(d->policy));
 }
 
+/* ------------------------------------------------------------ the JSON */
+
+/* query_policy_value - the enum for a policy name from the JSON */
+
+static enum mxtls_policy
+query_policy_value(const char *name)
+{
+	enum mxtls_policy p;
+
+	for (p = MXTLS_POLICY_NONE; p <= MXTLS_POLICY_TEMPFAIL; p++)
+		if (name != NULL && strcmp(name, mxtls_policy_name(p)) == 0)
+			return p;
+	return MXTLS_POLICY_TEMPFAIL;
+}
+
+static const char *
+query_str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "-";
+}
+
+/* query_print_json_sts - mode and mx patterns of the "sts" member */
+
+static void
+query_print_json_sts(const json_t *sts)
+{
+	const json_t *v;
+	size_t i;
+
+	if (!json_is_object(sts))
+		return;
+	printf("  MTA-STS policy id %s, mode %s, max_age %lld s\n",
+	    query_str(sts, "id"), query_str(sts, "mode"),
+	    (long long)json_integer_value(json_object_get(sts, "max_age")));
+	json_array_foreach(json_object_get(sts, "mx"), i, v)
+		printf("  mx: %s\n", json_string_value(v) ?
+		    json_string_value(v) : "-");
+	printf("  valid until %s\n", query_str(sts, "expires_at"));
+}
+
+/* query_print_json - the essential lines of the daemon's decision JSON */
+
+static void
+query_print_json(const json_t *j, const char *endpoint)
+{
+	const json_t *v;
+	const char *type;
+	size_t i;
+
+	printf("%s: %s (decided by %s; answered by mxtlsd at %s)\n",
+	    query_str(j, "domain"), query_str(j, "policy"),
+	    query_str(j, "decided_by"), endpoint);
+	json_array_foreach(json_object_get(json_object_get(j, "dane"),
+	    "hosts"), i, v)
+		printf("  host %s (preference %lld): %s\n",
+		    query_str(v, "host"), (long long)json_integer_value(
+		    json_object_get(v, "preference")),
+		    query_str(v, "requirement"));
+	query_print_json_sts(json_object_get(j, "sts"));
+	printf("  TXT _mta-sts.%s: %s\n", query_str(j, "domain"),
+	    query_str(json_object_get(j, "txt"), "result"));
+	json_array_foreach(json_object_get(j, "errors"), i, v) {
+		type = json_string_value(json_object_get(v, "result_type"));
+		printf("  problem%s%s%s: %s\n", type ? " (" : "",
+		    type ? type : "", type ? ")" : "", query_str(v, "detail"));
+	}
+	printf("  senders: %s\n",
+	    query_advice(query_policy_value(query_str(j, "policy"))));
+}
+
+/* query_daemon_reply - print the daemon's reply; an exit code */
+
+static int
+query_daemon_reply(struct cli *cli, const char *domain, const char *data,
+    size_t dlen)
+{
+	char show[256];
+	json_error_t jerr;
+	json_t *j;
+	enum mxtls_policy p;
+	int rc;
+
+	if (dlen >= 9 && memcmp(data, "NOTFOUND ", 9) == 0) {
+		printf("%s: no policy can apply (an address or a parent-domain "
+		    "key)\n", domain);
+		return CLI_EXIT_NO;
+	}
+	if (dlen < 3 || memcmp(data, "OK ", 3) != 0) {
+		cli_err("mxtlsd: %s", mxtls_sanitize(show, sizeof(show), data,
+		    dlen));
+		return CLI_EXIT_ERR;
+	}
+	if ((j = json_loadb(data + 3, dlen - 3, 0, &jerr)) == NULL) {
+		cli_err("mxtlsd: the reply is not JSON: %s", jerr.text);
+		return CLI_EXIT_ERR;
+	}
+	p = query_policy_value(query_str(j, "policy"));
+	if (p == MXTLS_POLICY_TEMPFAIL)
+		rc = CLI_EXIT_ERR;
+	else
+		rc = p == MXTLS_POLICY_DANE || json_is_object(
+		    json_object_get(j, "sts")) ? CLI_EXIT_OK : CLI_EXIT_NO;
+	if (cli->json)
+		cli_json_out(j);
+	else {
+		query_print_json(j, cli->cfg.query_daemon);
+		json_decref(j);
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ mxtlsd */
+
+/* query_ms_left - milliseconds until deadline (CLOCK_MONOTONIC), >= 0 */
+
+static int
+query_ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long ms;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? (int)ms : 0;
+}
+
+/* query_wait - poll fd for events until the deadline; 0 ready, -1 not */
+
+static int
+query_wait(int fd, short events, const struct timespec *deadline)
+{
+	struct pollfd pfd = { fd, events, 0 };
+	int r;
+
+	do
+		r = poll(&pfd, 1, query_ms_left(deadline));
+	while (r == -1 && errno == EINTR);
+	if (r == 0)
+		errno = ETIMEDOUT;
+	return r == 1 ? 0 : -1;
+}
+
+/* query_connect - a connected non-blocking socket to ep, or -1 */
+
+static int
+query_connect(const struct mxtls_endpoint *ep, const struct timespec *dl)
+{
+	socklen_t len = sizeof(int);
+	int fd, err = 0;
+
+	if ((fd = socket(ep->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&ep->ss, ep->sslen) == 0)
+		return fd;
+	if (errno == EINPROGRESS && query_wait(fd, POLLOUT, dl) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0) {
+		if (err == 0)
+			return fd;
+		errno = err;
+	}
+	err = errno;
+	(void)close(fd);
+	errno = err;
+	return -1;
+}
+
+/* query_exchange - send req (len bytes), read one netstring reply */
+
+static int
+query_exchange(int fd, const char *req, size_t len, char *buf,
+    const char **data, size_t *dlen, const struct timespec *dl)
+{
+	struct mxtls_why why;
+	size_t off = 0, have = 0, used;
+	ssize_t n;
+
+	while (off < len) {
+		if (query_wait(fd, POLLOUT, dl) != 0)
+			return -1;
+		if ((n = send(fd, req + off, len - off, MSG_NOSIGNAL)) == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	for (;;) {
+		switch (mxtls_netstring_parse(buf, have, QUERY_REPLY_MAX, data,
+		    dlen, &used, &why)) {
+		case MXTLS_OK:
+			return 0;
+		case MXTLS_NOTFOUND:
+			break;
+		default:
+			errno = EPROTO;
+			return -1;
+		}
+		if (have == QUERY_REPLY_BUF || query_wait(fd, POLLIN, dl) != 0)
+			return -1;
+		n = recv(fd, buf + have, QUERY_REPLY_BUF - have, 0);
+		if (n <= 0) {
+			if (n == -1 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n == 0)
+				errno = ECONNRESET;
+			return -1;
+		}
+		have += (size_t)n;
+	}
+}
+
+/*
+ * query_daemon - ask mxtlsd. Returns -1 when it could not be asked (the
+ * caller resolves in-process), else an exit code after printing.
+ */
+
+static int
+query_daemon(struct cli *cli, const char *domain)
+{
+	struct mxtls_endpoint ep;
+	struct mxtls_why why;
+	struct timespec dl;
+	char req[MXTLS_DOMAIN_MAX + 64], ns[sizeof(req) + 16], *buf;
+	const char *data;
+	size_t dlen, n;
+	int fd, rc = -1;
+
+	if (mxtls_config_endpoint(cli->cfg.query_daemon,
+	    strlen(cli->cfg.query_daemon), MXTLS_ENDPOINT_UNIX |
+	    MXTLS_ENDPOINT_INET, &ep, &why) != MXTLS_OK) {
+		cli_err("warning: query_daemon: %s", why.text);
+		return -1;
+	}
+	(void)clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += (time_t)(cli->cfg.dns_timeout + cli->cfg.fetch_timeout +
+	    5);
+	n = (size_t)snprintf(req, sizeof(req), "json %s", domain);
+	if (n >= sizeof(req) || strchr(domain, ' ') != NULL ||
+	    (n = mxtls_netstring_encode(req, n, ns, sizeof(ns))) == 0) {
+		cli_err("%s: not a domain name", domain);
+		return CLI_EXIT_ERR;
+	}
+	if ((buf = malloc(QUERY_REPLY_BUF)) == NULL)
+		return -1;
+	if ((fd = query_connect(&ep, &dl)) == -1 ||
+	    query_exchange(fd, ns, n, buf, &data, &dlen, &dl) != 0)
+		cli_err("warning: mxtlsd at %s: %s; resolving in-process",
+		    ep.text, strerror(errno));
+	else
+		rc = query_daemon_reply(cli, domain, data, dlen);
+	if (fd != -1)
+		(void)close(fd);
+	free(buf);
+	return rc;
+}
+
+/* ------------------------------------------------------------ in-process */
+
 static void
 query_done(void *arg, const struct mxtls_decision *d)
 {
@@ -160,6 +442,12 @@ cmd_query(struct cli *cli)
 		cli_err("usage: mxtls query [--no-cache] DOMAIN");
 		return CLI_EXIT_ERR;
 	}
+	if (cli->cfg.query_daemon[0] != '\0' && cli->no_cache)
+		cli_err("warning: --no-cache: resolving in-process, not asking "
+		    "mxtlsd");
+	else if (cli->cfg.query_daemon[0] != '\0' &&
+	    (q.rc = query_daemon(cli, cli->argv[0])) != -1)
+		return q.rc;
 	memset(&q, 0, sizeof(q));
 	q.cli = cli;
 	q.rc = CLI_EXIT_ERR;

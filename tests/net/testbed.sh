@@ -12,6 +12,7 @@
 #	testbed.sh set-meta DIR DOMAIN [JSON]
 #	testbed.sh requests DIR HOST
 #	testbed.sh zones
+#	testbed.sh bulk DIR COUNT [PREFIX...]
 # DESCRIPTION
 #	Normally used through lib.sh (tb_setup, tb_set_txt, ...); every command
 #	also works by hand, e.g. "testbed.sh generate /tmp/tb" to look at the
@@ -40,6 +41,23 @@
 #	requests   prints how many HTTP requests the server logged for the
 #		   Host HOST (e.g. mta-sts.enforce.test).
 #	zones	   prints the scenario zone names, one a line.
+#	bulk	   adds COUNT cheap enforce domains per PREFIX (default "d"):
+#		   PREFIX1.bulk.test ... PREFIXCOUNT.bulk.test (for benchmarks,
+#		   after generate; once per DIR). One signed zone bulk.test
+#		   holds them all through wildcards: "*.bulk.test" has MX 10
+#		   mx.bulk.test., A 127.0.0.1 and TXT "v=STSv1; id=bulk1;", so
+#		   every NAME.bulk.test has an MX, and both _mta-sts.NAME and
+#		   mta-sts.NAME (two labels below the zone, no closer node)
+#		   are answered by the same wildcard; mx.bulk.test is
+#		   127.0.0.11. Names under nopol.bulk.test (e.g.
+#		   n1.nopol.bulk.test) match "*.nopol.bulk.test", which has
+#		   only an MX: domains without a policy (TXT NODATA). The
+#		   policy hosts need one www/ directory each (policy "mx:
+#		   mx.bulk.test", enforce) and a certificate naming them: a
+#		   wildcard SAN covers one label only, so pki/bulk-PREFIX.pem
+#		   lists every mta-sts.PREFIXi.bulk.test (~25 bytes per name)
+#		   and each directory of the set links to it. bulk.test is added to test.
+#		   (NS + DS, re-signed) and to unbound.conf.
 #
 # SCENARIO TABLE
 #	One block per zone (TB_TABLE below). Directives:
@@ -360,6 +378,39 @@ zone dane-stall-handshake.test secure
 	mx A 127.0.0.24
 	_25._tcp.mx TLSA 3 1 1 @MX_SPKI_SHA256@
 	mxsan mx.dane-stall-handshake.test
+# ---- MTA-STS domains whose MX hosts are lib.sh's SMTP servers, for the
+# delivery tests with real MTAs (tests/mta): enforce with a certificate
+# for another name (.11 serves the mx leaf, which does not name this
+# host), enforce without STARTTLS (.18), testing with an untrusted
+# certificate for the wrong name (.15), no policy at all (.18), and an
+# enforce policy served after 1 s (a cold lookup slower than a deadline)
+zone sts-wrongname.test secure
+	@ MX 10 mx.sts-wrongname.test.
+	mx A 127.0.0.11
+	mta-sts A 127.0.0.1
+	_mta-sts TXT "v=STSv1; id=20240101T000000;"
+	policy enforce 86400 mx.sts-wrongname.test
+zone sts-notls.test secure
+	@ MX 10 mx.sts-notls.test.
+	mx A 127.0.0.18
+	mta-sts A 127.0.0.1
+	_mta-sts TXT "v=STSv1; id=20240101T000000;"
+	policy enforce 86400 mx.sts-notls.test
+	mxsan mx.sts-notls.test
+zone sts-testing.test secure
+	@ MX 10 mx.sts-testing.test.
+	mx A 127.0.0.15
+	mta-sts A 127.0.0.1
+	_mta-sts TXT "v=STSv1; id=20240101T000000;"
+	policy testing 86400 mx.sts-testing.test
+zone plain.test secure
+	@ MX 10 mx.plain.test.
+	mx A 127.0.0.18
+zone slowish.test secure
+	std
+	_mta-sts TXT "v=STSv1; id=20240101T000000;"
+	policy enforce 86400 mail.slowish.test
+	meta {"delay": 1}
 EOF
 
 die() { echo "testbed.sh: $*" >&2; exit 2; }
@@ -1020,7 +1071,89 @@ cmd_requests() {
 	echo "$n"
 }
 
-[ $# -ge 1 ] || die "usage: testbed.sh generate|confs|sign|set-rr|set-txt|set-policy|set-meta|requests|zones ..."
+# cmd_bulk DIR COUNT [PREFIX...] - see "bulk" above
+cmd_bulk() {
+	local dir=$1 n=$2 zdir=$1/zones kd=$1/zones/keys z=bulk.test
+	local name ttl class type rest i p names=() cnf
+	shift 2
+	[ $# -gt 0 ] || set -- d
+	case $n in ''|*[!0-9]*) die "bulk: COUNT must be a number" ;; esac
+	for p in "$@"; do
+		case $p in [a-z]|[a-z][a-z0-9]*) ;; *) die "bulk: bad prefix $p" ;; esac
+		[ "$p" != mx ] && [ "$p" != nopol ] || die "bulk: reserved prefix $p"
+	done
+	[ -f "$zdir/test.zone" ] && [ -d "$kd/shared" ] || die "bulk: no testbed in $dir"
+	[ ! -f "$zdir/$z.kind" ] || die "bulk: $dir already has $z"
+	echo secure >"$zdir/$z.kind"
+	: >"$zdir/$z.tamper"
+	{
+		printf '$ORIGIN %s.\n$TTL %s\n' "$z" "$TTL"
+		printf '%s. %s IN SOA ns.test. hostmaster.test. %s 3600 600 86400 %s\n' \
+		    "$z" "$TTL" "$EPOCHSECONDS" "$TTL"
+		printf '%s. %s IN NS ns.test.\n' "$z" "$TTL"
+		printf 'mx.%s. %s IN A 127.0.0.11\n' "$z" "$TTL"
+		printf '*.%s. %s IN MX 10 mx.%s.\n' "$z" "$TTL" "$z"
+		printf '*.%s. %s IN A 127.0.0.1\n' "$z" "$TTL"
+		printf '*.%s. %s IN TXT "v=STSv1; id=bulk1;"\n' "$z" "$TTL"
+		printf 'nopol.%s. %s IN A 127.0.0.1\n' "$z" "$TTL"
+		printf '*.nopol.%s. %s IN MX 10 mx.%s.\n' "$z" "$TTL" "$z"
+	} >"$zdir/$z.zone"
+	# the shared key, its DS into test. (re-signed)
+	mkdir -p "$kd/$z"
+	key_for "$z." "$kd/shared" "$kd/$z"
+	printf '%s\n' "$KEYLINE" >"$kd/$z/dnskey"
+	ldns-key2ds -n -2 "$kd/$z/dnskey" >"$kd/$z/ds" || die "bulk: ldns-key2ds failed"
+	while read -r name ttl class type rest; do
+		[ "$type" = DS ] && printf '%s %s %s DS %s\n' "$name" "$TTL" "$class" "$rest"
+	done <"$kd/$z/ds" >"$kd/$z/parent.ds"
+	{
+		printf '%s. %s IN NS ns.test.\n' "$z" "$TTL"
+		slurp "$kd/$z/parent.ds"
+		printf '%s' "$S"
+	} >>"$zdir/test.zone"
+	sign_zone "$dir" test.
+	sign_zone "$dir" "$z"
+	printf '%s. %s\n' "$z" "$z.signed" >>"$zdir/zonelist"
+	write_confs "$dir"
+	# one certificate per PREFIX (a smaller one for each set), from the
+	# test CA, naming every policy host of the set
+	cnf=$dir/pki/bulk.cnf
+	for p in "$@"; do
+		names=()
+		for ((i = 1; i <= n; i++)); do names+=("mta-sts.$p$i.$z"); done
+		{
+			printf '[req]\ndistinguished_name = dn\n[dn]\n'
+			leaf_ext bulk_ext "${names[@]}"
+		} >"$cnf"
+		openssl req -x509 -config "$cnf" -extensions bulk_ext -newkey ec \
+		    -pkeyopt ec_paramgen_curve:P-256 -nodes -CA "$dir/pki/ca.pem" \
+		    -CAkey "$dir/pki/ca.key" -set_serial "0x10$RANDOM$RANDOM" -days 30 \
+		    -subj "/O=mxtls testbed/CN=mta-sts.$p.$z" \
+		    -keyout "$dir/pki/bulk-$p.key" -out "$dir/pki/bulk-$p.pem" \
+		    2>>"$dir/pki/openssl.log" ||
+		    die "bulk: openssl failed (see $dir/pki/openssl.log)"
+		chain "$dir/pki" "bulk-$p" ca
+	done
+	# the www tree: thousands of small files and links, without a fork each
+	python3 - "$dir" "$z" "$n" "$@" <<'PYEOF' || die "bulk: www tree"
+import os, sys
+d, z, n, prefixes = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+body = "version: STSv1\nmode: enforce\nmx: mx.%s\nmax_age: 604800\n" % z
+for p in prefixes:
+    for i in range(1, n + 1):
+        w = os.path.join(d, "www", "mta-sts.%s%d.%s" % (p, i, z))
+        os.makedirs(w, exist_ok=True)
+        with open(os.path.join(w, "policy"), "w") as f:
+            f.write(body)
+        for src, dst in (("bulk-%s.chain.pem" % p, "cert.pem"), ("bulk-%s.key" % p, "key.pem")):
+            t = os.path.join(w, dst)
+            if os.path.lexists(t):
+                os.unlink(t)
+            os.symlink(os.path.join(d, "pki", src), t)
+PYEOF
+}
+
+[ $# -ge 1 ] || die "usage: testbed.sh generate|confs|sign|set-rr|set-txt|set-policy|set-meta|requests|zones|bulk ..."
 cmd=$1
 shift
 case $cmd in
@@ -1033,6 +1166,8 @@ set-txt)	[ $# -ge 2 ] || die "usage: set-txt DIR DOMAIN [TXT...]"; cmd_set_txt "
 set-policy)	[ $# = 3 ] || die "usage: set-policy DIR DOMAIN FILE|-"; cmd_set_policy "$@" ;;
 set-meta)	[ $# -ge 2 ] && [ $# -le 3 ] || die "usage: set-meta DIR DOMAIN [JSON]"; cmd_set_meta "$@" ;;
 requests)	[ $# = 2 ] || die "usage: requests DIR HOST"; cmd_requests "$@" ;;
+bulk)		[ $# -ge 2 ] || die "usage: bulk DIR COUNT [PREFIX...]"
+		case $1 in /*) cmd_bulk "$@" ;; *) d=$PWD/$1; shift; cmd_bulk "$d" "$@" ;; esac ;;
 zones)		while read -r cmd rest; do
 			[ "$cmd" = zone ] && echo "${rest%% *}"
 		done <<<"$TB_TABLE" ;;

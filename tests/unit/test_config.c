@@ -86,6 +86,48 @@ static const struct config_case cases[] = {
 	    "fetch_timeout = 9" },
 	{ T("\n\n\nfetch_timeout = 8"), 0, "fetch_timeout = 8" },
 
+	/* ---- good: mxtlsd */
+	{ T(""), 0, "listen = \"unix:/run/mxtls/mxtlsd.sock "
+	    "inet:127.0.0.1:8461\"" },
+	{ T(""), 0, "socket_mode = 0660" },
+	{ T(""), 0, "map_sendmail = \"sendmail sts mtasts\"" },
+	{ T(""), 0, "lookup_deadline = 2000" },
+	{ T("listen = inet:0.0.0.0:8461\n"), 0,
+	    "listen = inet:0.0.0.0:8461" },
+	{ T("listen = \"  inet:[::1]:1\tunix:/x.sock \"\n"), 0,
+	    "listen = \"inet:[::1]:1 unix:/x.sock\"" },
+	{ T("socket_mode = 0600\n"), 0, "socket_mode = 0600" },
+	{ T("socket_mode = 777\n"), 0, "socket_mode = 0777" },
+	{ T("socket_mode = 0\n"), 0, "socket_mode = 0000" },
+	{ T("socket_owner = postfix\nsocket_group = mail\n"), 0,
+	    "socket_group = mail" },
+	{ T("user = _mxtls-d.1\n"), 0, "user = _mxtls-d.1" },
+	{ T("lookup_deadline = 50\n"), 0, "lookup_deadline = 50" },
+	{ T("lookup_deadline = 60000\n"), 0, "lookup_deadline = 60000" },
+	{ T("idle_timeout = 1\n"), 0, "idle_timeout = 1" },
+	{ T("max_connections = 1\n"), 0, "max_connections = 1" },
+	{ T("map_postfix =\n"), 0, "map_postfix = \"\"" },
+	{ T("map_postfix = postfix  tls_policy\n"), 0,
+	    "map_postfix = \"postfix tls_policy\"" },
+	{ T("dane_only = no\n"), 0, "dane_only = no" },
+	{ T("unusable_tlsa_reply = encrypt\n"), 0,
+	    "unusable_tlsa_reply = encrypt" },
+	{ T("testing_action = may\n"), 0, "testing_action = may" },
+	{ T("testing_action = enforce\n"), 0, "testing_action = enforce" },
+	{ T("postfix_tlsrpt = yes\n"), 0, "postfix_tlsrpt = yes" },
+	{ T("refresh_interval = 3600\n"), 0, "refresh_interval = 3600" },
+	{ T("refresh_concurrency = 1\n"), 0, "refresh_concurrency = 1" },
+	{ T("negative_ttl = 0\n"), 0, "negative_ttl = 0" },
+	{ T("answer_cache_max = 1000\n"), 0, "answer_cache_max = 1000" },
+	{ T("metrics_listen = 127.0.0.1:9464\n"), 0,
+	    "metrics_listen = 127.0.0.1:9464" },
+	{ T("metrics_listen = [::1]:9464\n"), 0,
+	    "metrics_listen = [::1]:9464" },
+	{ T("query_daemon = unix:/run/mxtls/mxtlsd.sock\n"), 0,
+	    "query_daemon = unix:/run/mxtls/mxtlsd.sock" },
+	{ T("query_daemon = inet:192.0.2.1:8461\n"), 0,
+	    "query_daemon = inet:192.0.2.1:8461" },
+
 	/* ---- bad: names */
 	{ T("fetch_timout = 30\n"), 1,
 	    "unknown option \"fetch_timout\" "
@@ -172,6 +214,48 @@ static const struct config_case cases[] = {
 	{ T("resolver = 1.1.1.1@53@53\n"), 1, "bad port" },
 	{ T("resolver = [::1]:53\n"), 1, "is not an IPv4 or IPv6 address" },
 	{ T("resolver = 9.9.9.9 fe80::1%eth0\n"), 1, "\"fe80::1%eth0\"" },
+
+	/* ---- bad: mxtlsd */
+	{ T("listen =\n"), 1, "listen must not be empty" },
+	{ T("listen = \" \"\n"), 1, "at least one" },
+	{ T("listen = tcp:127.0.0.1:25\n"), 1,
+	    "must start with \"unix:\" or \"inet:\"" },
+	{ T("listen = unix:run/x.sock\n"), 1, "absolute path" },
+	{ T("listen = inet:127.0.0.1\n"), 1, "is not ADDR:PORT" },
+	{ T("listen = inet:127.0.0.1:0\n"), 1, "port must be 1 to 65535" },
+	{ T("listen = inet:localhost:8461\n"), 1, "numeric IPv4" },
+	{ T("listen = inet:::1:8461\n"), 1, "is not ADDR:PORT" },
+	{ T("listen = inet:127.0.0.1:1 inet:127.0.0.1:2 inet:127.0.0.1:3 "
+	    "inet:127.0.0.1:4 inet:127.0.0.1:5 inet:127.0.0.1:6 "
+	    "inet:127.0.0.1:7 inet:127.0.0.1:8 inet:127.0.0.1:9\n"), 1,
+	    "more than 8 items" },
+	{ T("socket_mode = 0800\n"), 1, "must be octal permission bits" },
+	{ T("socket_mode = 01777\n"), 1, "from 0 to 0777" },
+	{ T("socket_mode = rw\n"), 1, "not \"rw\"" },
+	{ T("socket_mode =\n"), 1, "must be octal" },
+	{ T("socket_owner = -root\n"), 1, "not a user or group name" },
+	{ T("user = \"mx tls\"\n"), 1, "not a user or group name" },
+	{ T("lookup_deadline = 49\n"), 1,
+	    "lookup_deadline must be between 50 and 60000 milliseconds" },
+	{ T("lookup_deadline = 60001\n"), 1, "between 50 and 60000" },
+	{ T("idle_timeout = 0\n"), 1, "between 1 and 86400 seconds" },
+	{ T("max_connections = 0\n"), 1, "max_connections must be between" },
+	{ T("map_postfix = post/fix\n"), 1, "is not a map name" },
+	{ T("map_sendmail = sts json\n"), 1, "\"json\" is reserved" },
+	{ T("dane_only = true\n"), 1, "dane_only must be yes or no" },
+	{ T("unusable_tlsa_reply = dane-only\n"), 1,
+	    "unusable_tlsa_reply must be dane or encrypt, not \"dane-only\"" },
+	{ T("testing_action = none\n"), 1,
+	    "testing_action must be notfound, enforce or may" },
+	{ T("postfix_tlsrpt = 1\n"), 1, "postfix_tlsrpt must be yes or no" },
+	{ T("refresh_concurrency = 0\n"), 1, "between 1 and 1000" },
+	{ T("answer_cache_max = 0\n"), 1, "answer_cache_max must be between" },
+	{ T("metrics_listen = 192.0.2.1:9464\n"), 1, "not a loopback" },
+	{ T("metrics_listen = [2001:db8::1]:9464\n"), 1, "not a loopback" },
+	{ T("metrics_listen = inet:127.0.0.1:9464\n"), 1,
+	    "metrics_listen: \"inet:127.0.0.1:9464\" is not ADDR:PORT" },
+	{ T("query_daemon = /run/mxtls/mxtlsd.sock\n"), 1,
+	    "query_daemon: \"/run/mxtls/mxtlsd.sock\" must start with" },
 };
 
 #define NCASES	(sizeof(cases) / sizeof(cases[0]))
@@ -225,7 +309,27 @@ same(const struct mxtls_config *a, const struct mxtls_config *b)
 	    strcmp(a->ca_file, b->ca_file) == 0 &&
 	    a->fetch_timeout == b->fetch_timeout &&
 	    a->dns_timeout == b->dns_timeout &&
-	    a->sts_recheck_interval == b->sts_recheck_interval;
+	    a->sts_recheck_interval == b->sts_recheck_interval &&
+	    strcmp(a->listen, b->listen) == 0 &&
+	    strcmp(a->socket_owner, b->socket_owner) == 0 &&
+	    strcmp(a->socket_group, b->socket_group) == 0 &&
+	    a->socket_mode == b->socket_mode &&
+	    strcmp(a->user, b->user) == 0 &&
+	    a->idle_timeout == b->idle_timeout &&
+	    a->lookup_deadline == b->lookup_deadline &&
+	    a->max_connections == b->max_connections &&
+	    strcmp(a->map_postfix, b->map_postfix) == 0 &&
+	    strcmp(a->map_sendmail, b->map_sendmail) == 0 &&
+	    a->dane_only == b->dane_only &&
+	    strcmp(a->unusable_tlsa_reply, b->unusable_tlsa_reply) == 0 &&
+	    strcmp(a->testing_action, b->testing_action) == 0 &&
+	    a->postfix_tlsrpt == b->postfix_tlsrpt &&
+	    a->refresh_interval == b->refresh_interval &&
+	    a->refresh_concurrency == b->refresh_concurrency &&
+	    a->negative_ttl == b->negative_ttl &&
+	    a->answer_cache_max == b->answer_cache_max &&
+	    strcmp(a->metrics_listen, b->metrics_listen) == 0 &&
+	    strcmp(a->query_daemon, b->query_daemon) == 0;
 }
 
 /* roundtrip - dump cfg, parse the dump over defaults, expect cfg again */
@@ -296,6 +400,21 @@ test_defaults(void)
 	    cfg.ca_file[0] == '\0' && cfg.fetch_timeout == 60 &&
 	    cfg.dns_timeout == 10 && cfg.sts_recheck_interval == 300,
 	    "defaults are the documented ones");
+	ok(strcmp(cfg.listen, "unix:/run/mxtls/mxtlsd.sock "
+	    "inet:127.0.0.1:8461") == 0 && cfg.socket_owner[0] == '\0' &&
+	    cfg.socket_group[0] == '\0' && cfg.socket_mode == 0660 &&
+	    cfg.user[0] == '\0' && cfg.idle_timeout == 60 &&
+	    cfg.lookup_deadline == 2000 && cfg.max_connections == 4096 &&
+	    strcmp(cfg.map_postfix, "postfix") == 0 &&
+	    strcmp(cfg.map_sendmail, "sendmail sts mtasts") == 0 &&
+	    cfg.dane_only == 1 &&
+	    strcmp(cfg.unusable_tlsa_reply, "dane") == 0 &&
+	    strcmp(cfg.testing_action, "notfound") == 0 &&
+	    cfg.postfix_tlsrpt == 0 && cfg.refresh_interval == 86400 &&
+	    cfg.refresh_concurrency == 10 && cfg.negative_ttl == 300 &&
+	    cfg.answer_cache_max == 100000 && cfg.metrics_listen[0] == '\0' &&
+	    cfg.query_daemon[0] == '\0', "mxtlsd defaults are the documented "
+	    "ones");
 	ok(roundtrip(&cfg), "defaults survive dump and parse");
 }
 
@@ -304,7 +423,13 @@ test_dump_lists_all(void)
 {
 	static const char *const names[] = { "cache_dir", "cache_map_size",
 	    "trust_anchor_file", "unbound_conf", "resolver", "ca_file",
-	    "fetch_timeout", "dns_timeout", "sts_recheck_interval" };
+	    "fetch_timeout", "dns_timeout", "sts_recheck_interval",
+	    "listen", "socket_owner", "socket_group", "socket_mode", "user",
+	    "idle_timeout", "lookup_deadline", "max_connections",
+	    "map_postfix", "map_sendmail", "dane_only", "unusable_tlsa_reply",
+	    "testing_action", "postfix_tlsrpt", "refresh_interval",
+	    "refresh_concurrency", "negative_ttl", "answer_cache_max",
+	    "metrics_listen", "query_daemon" };
 	struct mxtls_config cfg;
 	char *text, want[64];
 	size_t i, lines = 0;
