@@ -91,7 +91,7 @@ connect_server(void)
 		sun.sun_family = AF_UNIX;
 		if (strlen(opt_unix) >= sizeof(sun.sun_path))
 			return -1;
-		strcpy(sun.sun_path, opt_unix);
+		memcpy(sun.sun_path, opt_unix, strlen(opt_unix) + 1);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (fd < 0)
 			return -1;
@@ -439,6 +439,23 @@ run_echo(int port)
 	return 0;
 }
 
+/* num - a non-negative decimal argument, or exit 2 */
+
+static long
+num(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < 0 || errno != 0) {
+		fprintf(stderr, "bench_socketmap: bad number \"%s\"\n", s);
+		exit(2);
+	}
+	return v;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -449,19 +466,19 @@ main(int argc, char **argv)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(a, "--echo") == 0 && v != NULL)
-			echo_port = atoi(v);
+			echo_port = (int)num(v);
 		else if (strcmp(a, "-u") == 0 && v != NULL)
 			opt_unix = v;
 		else if (strcmp(a, "-a") == 0 && v != NULL)
 			opt_addr = v;
 		else if (strcmp(a, "-p") == 0 && v != NULL)
-			opt_port = atoi(v);
+			opt_port = (int)num(v);
 		else if (strcmp(a, "-m") == 0 && v != NULL)
 			opt_map = v;
 		else if (strcmp(a, "-c") == 0 && v != NULL)
-			opt_conns = atoi(v);
+			opt_conns = (int)num(v);
 		else if (strcmp(a, "-n") == 0 && v != NULL)
-			opt_requests = atol(v);
+			opt_requests = num(v);
 		else if (strcmp(a, "-k") == 0 && v != NULL)
 			key = v;
 		else if (strcmp(a, "-f") == 0 && v != NULL)
