@@ -146,7 +146,8 @@ mxtlsd_ready(struct mxtlsd_main *m)
 	mxtls_log(LOG_INFO, "ready (pid %ld)", (long)getpid());
 	if (m->ready_fd == -1)
 		return;
-	(void)write(m->ready_fd, "R", 1);
+	if (write(m->ready_fd, "R", 1) != 1)
+		mxtls_log_warn("cannot tell the parent process we are ready");
 	(void)close(m->ready_fd);
 	m->ready_fd = -1;
 	log_to_stderr = 0;
