@@ -40,6 +40,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -66,7 +67,7 @@ struct mxtlsd_main {
 	int	 foreground;
 	int	 ready_stdout;
 	int	 ready_fd;		/* daemon mode: tell the parent */
-	struct event *ev_hup, *ev_term, *ev_int, *ev_drain;
+	struct event *ev_hup, *ev_term, *ev_int, *ev_drain, *ev_trim;
 	struct timespec drain_start;
 };
 
@@ -379,9 +380,24 @@ mxtlsd_signal(evutil_socket_t sig, short what, void *arg)
 	mxtlsd_drain_tick(-1, 0, m);
 }
 
+/*
+ * mxtlsd_trim - once a minute give freed heap back to the system: a burst
+ * of cold resolutions (libcurl and OpenSSL per fetch) leaves megabytes of
+ * free space inside the heap that malloc would otherwise keep.
+ */
+static void
+mxtlsd_trim(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	(void)malloc_trim(0);
+}
+
 static int
 mxtlsd_signals(struct mxtlsd_main *m)
 {
+	struct timeval minute = { 60, 0 };
 	struct event_base *b = m->d.base;
 
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -390,6 +406,8 @@ mxtlsd_signals(struct mxtlsd_main *m)
 	    m)) == NULL ||
 	    (m->ev_int = evsignal_new(b, SIGINT, mxtlsd_signal, m)) == NULL ||
 	    (m->ev_drain = evtimer_new(b, mxtlsd_drain_tick, m)) == NULL ||
+	    (m->ev_trim = event_new(b, -1, EV_PERSIST, mxtlsd_trim,
+	    m)) == NULL || event_add(m->ev_trim, &minute) == -1 ||
 	    evsignal_add(m->ev_hup, NULL) == -1 ||
 	    evsignal_add(m->ev_term, NULL) == -1 ||
 	    evsignal_add(m->ev_int, NULL) == -1)
@@ -446,7 +464,8 @@ static void
 mxtlsd_stop(struct mxtlsd_main *m)
 {
 	struct mxtlsd *d = &m->d;
-	struct event *evs[] = { m->ev_hup, m->ev_term, m->ev_int, m->ev_drain };
+	struct event *evs[] = { m->ev_hup, m->ev_term, m->ev_int, m->ev_drain,
+	    m->ev_trim };
 	size_t i;
 
 	mxtlsd_server_free(d->server);

@@ -25,10 +25,14 @@
  *	"inet:ADDR:PORT" (SO_REUSEADDR, never SO_REUSEPORT: a second daemon
  *	on the same port must fail, not share it).
  *
- *	Each connection is a bufferevent reading netstring requests
+ *	Each connection has one persistent read event, a bounded input
+ *	buffer (at most one request of MXTLSD_REQUEST_MAX bytes plus its
+ *	netstring framing) and an output buffer. Requests are netstrings
  *	"<len>:<map> <key>,", pipelined. Each request gets a slot in the
  *	connection's queue; replies leave in request order even when the
- *	answers arrive out of order. A map named in map_postfix or
+ *	answers arrive out of order. The requests of one read() are taken
+ *	together and the replies ready then leave in one write(); a write
+ *	event is registered only while the socket is full. A map named in map_postfix or
  *	map_sendmail selects the reply dialect and asks answers.c; the map
  *	"json" runs mxtls_decide() directly and answers "OK <decision
  *	JSON>" for mxtls query; any other map is "PERM unknown map NAME".
@@ -38,7 +42,9 @@
  *
  *	Limits: max_connections (more are closed at accept, logged),
  *	idle_timeout (no request, or output not drained, for that long:
- *	closed; a connection waiting for an answer is not idle), at most
+ *	closed; a connection waiting for an answer is not idle; checked by a
+ *	sweep every SERVER_SWEEP_MS against each connection's last activity,
+ *	so a close comes up to that much late), at most
  *	SERVER_SLOTS_MAX requests in flight per connection and
  *	SERVER_OUT_MAX bytes of unsent replies: past either, reading stops
  *	until the client catches up.
@@ -73,8 +79,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 
@@ -88,6 +93,10 @@
 #define SERVER_PEER_MAX		80
 #define SERVER_BACKLOG		4096
 #define SERVER_NS_OVERHEAD	12	/* "4294967295:" and "," */
+#define SERVER_IN_MAX		(MXTLSD_REQUEST_MAX + SERVER_NS_OVERHEAD)
+#define SERVER_BUF_INIT		1024	/* first size of a conn's buffers */
+#define SERVER_OUT_KEEP		16384	/* an empty output buffer shrinks */
+#define SERVER_SWEEP_MS		500	/* idle_timeout check interval */
 
 struct server_conn;
 
@@ -110,12 +119,22 @@ TAILQ_HEAD(server_slots, server_slot);
 struct server_conn {
 	TAILQ_ENTRY(server_conn) entry;
 	struct mxtlsd_server *s;
-	struct bufferevent *bev;
+	int	 fd;
+	struct event *rev;		/* EV_READ|EV_PERSIST, on unless paused */
+	struct event *wev;		/* EV_WRITE, added while wblocked */
 	struct server_slots slots;
 	size_t	 nslots;
+	char	*in;			/* unparsed bytes, inlen of incap */
+	size_t	 inlen, incap;		/* incap <= SERVER_IN_MAX */
+	char	*out;			/* unsent bytes: out[outoff..outlen) */
+	size_t	 outoff, outlen, outcap;
+	uint64_t last_in;		/* ms: last read, or reading resumed */
+	uint64_t last_out;		/* ms: last write progress or block */
+	uint64_t idle_ms;		/* idle_timeout when accepted */
 	int	 paused;		/* reading stopped: backpressure */
+	int	 wblocked;		/* socket full: wev is pending */
 	int	 closing;		/* close once replies are out */
-	int	 in_read;		/* server_conn_read() is running */
+	int	 in_read;		/* server_conn_parse() is running */
 	char	 peer[SERVER_PEER_MAX];
 };
 TAILQ_HEAD(server_conns, server_conn);
@@ -135,11 +154,12 @@ struct mxtlsd_server {
 	size_t	 nconns;
 	struct server_slots orphans;	/* json lookups of closed conns */
 	struct event *resume;		/* re-enable after accept errors */
+	struct event *sweep;		/* idle_timeout, every SERVER_SWEEP_MS */
 	int	 draining;
 };
 
 static void server_conn_free(struct server_conn *);
-static void server_conn_read(struct bufferevent *, void *);
+static int server_conn_input(struct server_conn *);
 
 /* ------------------------------------------------------------ listeners */
 
@@ -403,26 +423,139 @@ server_elapsed_us(const struct timespec *start)
 	return us > 0 ? (uint64_t)us : 0;
 }
 
-/* server_conn_watch - pause or resume reading per the limits */
+/* server_now_ms - a cheap monotonic clock for idle_timeout, in ms */
 
-static void
+static uint64_t
+server_now_ms(void)
+{
+	struct timespec now;
+
+	(void)clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+/*
+ * server_out_add - append the netstring of a reply (len bytes) to the
+ * output buffer, compacting or growing it; -1 when out of memory
+ */
+
+static int
+server_out_add(struct server_conn *c, const char *reply, size_t len)
+{
+	size_t need = len + SERVER_NS_OVERHEAD + 10, cap, n;
+	char *p;
+
+	if (c->outoff > 0 && c->outcap - c->outlen < need) {
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
+	if (c->outcap - c->outlen < need) {
+		for (cap = c->outcap > 0 ? c->outcap : SERVER_BUF_INIT;
+		    cap - c->outlen < need; cap *= 2)
+			;
+		if ((p = realloc(c->out, cap)) == NULL)
+			return -1;
+		c->out = p;
+		c->outcap = cap;
+	}
+	n = mxtls_netstring_encode(reply, len, c->out + c->outlen,
+	    c->outcap - c->outlen);
+	if (n == 0)
+		return -1;
+	c->outlen += n;
+	return 0;
+}
+
+/* server_conn_watch - pause or resume reading per the limits; -1: freed */
+
+static int
 server_conn_watch(struct server_conn *c)
 {
-	size_t out = evbuffer_get_length(bufferevent_get_output(c->bev));
-	int over = c->nslots >= SERVER_SLOTS_MAX || out >= SERVER_OUT_MAX;
+	int over = c->nslots >= SERVER_SLOTS_MAX ||
+	    c->outlen - c->outoff >= SERVER_OUT_MAX;
 
 	if (c->closing || c->s->draining)
 		over = 1;
 	if (over && !c->paused) {
-		bufferevent_disable(c->bev, EV_READ);
+		(void)event_del(c->rev);
 		c->paused = 1;
 	} else if (!over && c->paused) {
 		c->paused = 0;
-		bufferevent_enable(c->bev, EV_READ);
+		c->last_in = server_now_ms();
+		(void)event_add(c->rev, NULL);
 		/* requests already buffered are not announced again */
-		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-			server_conn_read(c->bev, c);
+		if (c->inlen > 0 && !c->in_read)
+			return server_conn_input(c);
 	}
+	return 0;
+}
+
+/* server_conn_collect - move the ready replies at the queue head to out */
+
+static void
+server_conn_collect(struct server_conn *c)
+{
+	struct server_slot *sl;
+
+	while ((sl = TAILQ_FIRST(&c->slots)) != NULL && sl->done) {
+		if (server_out_add(c, sl->reply, sl->len) == -1)
+			c->closing = 1;
+		TAILQ_REMOVE(&c->slots, sl, entry);
+		c->nslots--;
+		free(sl->reply);
+		free(sl);
+	}
+}
+
+/* server_out_empty - all sent: reset out, give back a large buffer */
+
+static void
+server_out_empty(struct server_conn *c)
+{
+	c->outoff = c->outlen = 0;
+	if (c->outcap > SERVER_OUT_KEEP) {
+		free(c->out);
+		c->out = NULL;
+		c->outcap = 0;
+	}
+	if (c->wblocked) {
+		(void)event_del(c->wev);
+		c->wblocked = 0;
+	}
+}
+
+/*
+ * server_conn_send - write what is buffered; when the socket is full, the
+ * write event takes over. Returns -1 on a write error (errno set).
+ */
+
+static int
+server_conn_send(struct server_conn *c)
+{
+	ssize_t n;
+
+	while (c->outoff < c->outlen) {
+		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_NOSIGNAL);
+		if (n > 0) {
+			c->outoff += (size_t)n;
+			c->last_out = server_now_ms();
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK)) {
+			if (!c->wblocked) {
+				c->last_out = server_now_ms();
+				(void)event_add(c->wev, NULL);
+				c->wblocked = 1;
+			}
+			return 0;
+		} else
+			return -1;
+	}
+	server_out_empty(c);
+	return 0;
 }
 
 /*
@@ -434,26 +567,18 @@ server_conn_watch(struct server_conn *c)
 static int
 server_conn_flush(struct server_conn *c)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	struct server_slot *sl;
-
-	while ((sl = TAILQ_FIRST(&c->slots)) != NULL && sl->done) {
-		if (evbuffer_add_printf(out, "%zu:", sl->len) == -1 ||
-		    evbuffer_add(out, sl->reply, sl->len) == -1 ||
-		    evbuffer_add(out, ",", 1) == -1)
-			c->closing = 1;
-		TAILQ_REMOVE(&c->slots, sl, entry);
-		c->nslots--;
-		free(sl->reply);
-		free(sl);
-	}
-	if ((c->closing || c->s->draining) && c->nslots == 0 &&
-	    evbuffer_get_length(out) == 0) {
+	server_conn_collect(c);
+	if (server_conn_send(c) == -1) {
+		mxtls_log(LOG_DEBUG, "%s: %s", c->peer, strerror(errno));
 		server_conn_free(c);
 		return -1;
 	}
-	server_conn_watch(c);
-	return 0;
+	if ((c->closing || c->s->draining) && c->nslots == 0 &&
+	    c->outlen == c->outoff) {
+		server_conn_free(c);
+		return -1;
+	}
+	return server_conn_watch(c);
 }
 
 /* server_slot_set - the reply of a slot (copied); too long becomes TEMP */
@@ -676,73 +801,157 @@ server_request(struct server_conn *c, const char *buf, size_t len)
 	server_lookup(sl, key);
 }
 
-/* server_conn_read - take every complete request from the input */
+/*
+ * server_conn_parse - take every complete request from the input buffer,
+ * replies that are ready go to the output buffer (not yet sent). Returns
+ * -1 when c was freed (malformed input).
+ */
 
-static void
-server_conn_read(struct bufferevent *bev, void *arg)
+static int
+server_conn_parse(struct server_conn *c)
 {
-	struct server_conn *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	const char *data;
-	unsigned char *buf;
-	size_t len, dlen, used;
+	size_t dlen, used, off = 0;
 	struct mxtls_why why;
-	enum mxtls_status st;
+	enum mxtls_status st = MXTLS_NOTFOUND;
 
-	while (!c->paused && !c->closing &&
-	    (len = evbuffer_get_length(in)) > 0) {
-		if (len > MXTLSD_REQUEST_MAX + SERVER_NS_OVERHEAD)
-			len = MXTLSD_REQUEST_MAX + SERVER_NS_OVERHEAD;
-		if ((buf = evbuffer_pullup(in, (ev_ssize_t)len)) == NULL)
-			break;
-		st = mxtls_netstring_parse((const char *)buf, len,
+	c->in_read = 1;
+	while (!c->paused && !c->closing && off < c->inlen) {
+		st = mxtls_netstring_parse(c->in + off, c->inlen - off,
 		    MXTLSD_REQUEST_MAX, &data, &dlen, &used, &why);
-		if (st == MXTLS_NOTFOUND)
+		if (st != MXTLS_OK)
 			break;
-		if (st != MXTLS_OK) {
-			mxtlsd_metrics_inc(c->s->d->metrics,
-			    MXTLSD_C_BAD_REQUESTS);
-			mxtls_log_warnx("%s: malformed request: %s; closing",
-			    c->peer, why.text);
-			server_conn_free(c);
-			return;
-		}
-		c->in_read = 1;
 		server_request(c, data, dlen);
-		c->in_read = 0;
-		(void)evbuffer_drain(in, used);
-		if (server_conn_flush(c) == -1)
-			return;		/* c was freed */
+		off += used;
+		server_conn_collect(c);
+		(void)server_conn_watch(c);	/* only pauses: in_read */
 	}
+	c->in_read = 0;
+	if (st == MXTLS_NOTFOUND && off == 0 && c->inlen == SERVER_IN_MAX)
+		st = mxtls_why_set(&why, MXTLS_PERMFAIL, "request too long");
+	if (st != MXTLS_OK && st != MXTLS_NOTFOUND) {
+		mxtlsd_metrics_inc(c->s->d->metrics, MXTLSD_C_BAD_REQUESTS);
+		mxtls_log_warnx("%s: malformed request: %s; closing",
+		    c->peer, why.text);
+		server_conn_free(c);
+		return -1;
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+	return 0;
 }
 
-/* server_conn_write - output drained below the watermark */
+/* server_conn_input - parse the buffered requests, send; -1: c freed */
 
-static void
-server_conn_write(struct bufferevent *bev, void *arg)
+static int
+server_conn_input(struct server_conn *c)
 {
-	(void)bev;
-	(void)server_conn_flush(arg);
+	if (server_conn_parse(c) == -1)
+		return -1;
+	return server_conn_flush(c);
 }
 
-/* server_conn_event - EOF, error or timeout */
+/* server_in_room - room in the input buffer for read(); -1: no memory */
+
+static int
+server_in_room(struct server_conn *c)
+{
+	size_t cap;
+	char *p;
+
+	if (c->inlen < c->incap)
+		return 0;
+	cap = c->incap > 0 ? c->incap * 2 : SERVER_BUF_INIT;
+	if (cap > SERVER_IN_MAX)
+		cap = SERVER_IN_MAX;
+	if (cap <= c->inlen || (p = realloc(c->in, cap)) == NULL)
+		return -1;
+	c->in = p;
+	c->incap = cap;
+	return 0;
+}
+
+/* server_conn_readable - one read(), then its requests and their replies */
 
 static void
-server_conn_event(struct bufferevent *bev, short what, void *arg)
+server_conn_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct server_conn *c = arg;
+	ssize_t n;
 
-	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
-	    c->nslots > 0) {
-		bufferevent_enable(bev, EV_READ);	/* busy, not idle */
+	(void)what;
+	if (server_in_room(c) == -1) {
+		mxtls_log_warnx("%s: out of memory, closing", c->peer);
+		server_conn_free(c);
 		return;
 	}
-	if (what & BEV_EVENT_TIMEOUT)
+	n = read(fd, c->in + c->inlen, c->incap - c->inlen);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n <= 0) {			/* EOF or error */
+		if (n == -1)
+			mxtls_log(LOG_DEBUG, "%s: %s", c->peer,
+			    strerror(errno));
+		server_conn_free(c);
+		return;
+	}
+	c->inlen += (size_t)n;
+	c->last_in = server_now_ms();
+	(void)server_conn_input(c);
+}
+
+/* server_conn_writable - the socket has room again */
+
+static void
+server_conn_writable(evutil_socket_t fd, short what, void *arg)
+{
+	struct server_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	c->wblocked = 0;		/* wev is not persistent */
+	(void)server_conn_flush(c);
+}
+
+/*
+ * server_conn_idle - idle_timeout for one connection at now (ms): output
+ * stuck, or no request while reading and no answer awaited
+ */
+
+static void
+server_conn_idle(struct server_conn *c, uint64_t now)
+{
+	if (c->wblocked && now - c->last_out >= c->idle_ms) {
 		mxtls_log(LOG_DEBUG, "%s: idle, closing", c->peer);
-	else if (what & BEV_EVENT_ERROR)
-		mxtls_log(LOG_DEBUG, "%s: %s", c->peer,
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	server_conn_free(c);
+		server_conn_free(c);
+	} else if (!c->paused && now - c->last_in >= c->idle_ms) {
+		if (c->nslots > 0) {
+			c->last_in = now;	/* busy, not idle */
+			return;
+		}
+		mxtls_log(LOG_DEBUG, "%s: idle, closing", c->peer);
+		server_conn_free(c);
+	}
+}
+
+/* server_sweep - the periodic idle_timeout check of every connection */
+
+static void
+server_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct mxtlsd_server *s = arg;
+	struct server_conn *c, *next;
+	uint64_t now = server_now_ms();
+
+	(void)fd;
+	(void)what;
+	for (c = TAILQ_FIRST(&s->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		server_conn_idle(c, now);
+	}
 }
 
 /* ------------------------------------------------------------ connections */
@@ -766,12 +975,41 @@ server_peer(char *out, size_t outsz, const struct sockaddr *sa)
 		mxtls_strlcpy(out, "unix", outsz);
 }
 
+/* server_conn_new - a connection for an accepted non-blocking fd */
+
+static struct server_conn *
+server_conn_new(struct mxtlsd_server *s, int fd, const char *peer)
+{
+	struct server_conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->fd = fd;
+	if ((c->rev = event_new(s->d->base, fd, EV_READ | EV_PERSIST,
+	    server_conn_readable, c)) == NULL ||
+	    (c->wev = event_new(s->d->base, fd, EV_WRITE,
+	    server_conn_writable, c)) == NULL ||
+	    event_add(c->rev, NULL) == -1) {
+		if (c->rev != NULL)
+			event_free(c->rev);
+		if (c->wev != NULL)
+			event_free(c->wev);
+		free(c);
+		return NULL;
+	}
+	c->s = s;
+	TAILQ_INIT(&c->slots);
+	mxtls_strlcpy(c->peer, peer, sizeof(c->peer));
+	c->idle_ms = (uint64_t)s->d->cfg->idle_timeout * 1000;
+	c->last_in = c->last_out = server_now_ms();
+	return c;
+}
+
 static void
 server_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct mxtlsd_server *s = arg;
-	struct timeval idle = { (time_t)s->d->cfg->idle_timeout, 0 };
 	struct server_conn *c;
 	char peer[SERVER_PEER_MAX];
 	int one = 1;
@@ -788,25 +1026,14 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd,
 	if (sa->sa_family != AF_UNIX)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->bev = bufferevent_socket_new(s->d->base, fd,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+	if ((c = server_conn_new(s, fd, peer)) == NULL) {
 		mxtls_log_warnx("%s: out of memory, refused", peer);
-		free(c);
 		(void)evutil_closesocket(fd);
 		return;
 	}
-	c->s = s;
-	TAILQ_INIT(&c->slots);
-	memcpy(c->peer, peer, sizeof(peer));
 	TAILQ_INSERT_TAIL(&s->conns, c, entry);
 	s->nconns++;
 	mxtlsd_metrics_inc(s->d->metrics, MXTLSD_C_CONNECTIONS);
-	bufferevent_setcb(c->bev, server_conn_read, server_conn_write,
-	    server_conn_event, c);
-	bufferevent_setwatermark(c->bev, EV_WRITE, SERVER_OUT_MAX / 2, 0);
-	(void)bufferevent_set_timeouts(c->bev, &idle, &idle);
-	(void)bufferevent_enable(c->bev, EV_READ);
 }
 
 /* server_conn_free - close c; its pending lookups are let go */
@@ -831,7 +1058,11 @@ server_conn_free(struct server_conn *c)
 	}
 	TAILQ_REMOVE(&s->conns, c, entry);
 	s->nconns--;
-	bufferevent_free(c->bev);
+	event_free(c->rev);
+	event_free(c->wev);
+	(void)evutil_closesocket(c->fd);
+	free(c->in);
+	free(c->out);
 	free(c);
 }
 
@@ -840,6 +1071,7 @@ server_conn_free(struct server_conn *c)
 struct mxtlsd_server *
 mxtlsd_server_new(struct mxtlsd *d, struct mxtls_why *why)
 {
+	struct timeval sweep = { 0, SERVER_SWEEP_MS * 1000 };
 	struct mxtlsd_server *s;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -850,9 +1082,11 @@ mxtlsd_server_new(struct mxtlsd *d, struct mxtls_why *why)
 	TAILQ_INIT(&s->conns);
 	TAILQ_INIT(&s->orphans);
 	if ((s->resume = evtimer_new(d->base, server_resume, s)) == NULL ||
+	    (s->sweep = event_new(d->base, -1, EV_PERSIST, server_sweep,
+	    s)) == NULL || event_add(s->sweep, &sweep) == -1 ||
 	    server_listen(s, d->cfg->listen, NULL, 0, s->ls, &s->nls,
 	    why) != 0) {
-		if (s->resume == NULL)
+		if (s->resume == NULL || s->sweep == NULL)
 			mxtls_why_set(why, MXTLS_ENOMEM, "out of memory");
 		mxtlsd_server_free(s);
 		return NULL;
@@ -929,5 +1163,7 @@ mxtlsd_server_free(struct mxtlsd_server *s)
 		server_listener_close(&s->ls[i]);
 	if (s->resume != NULL)
 		event_free(s->resume);
+	if (s->sweep != NULL)
+		event_free(s->sweep);
 	free(s);
 }
