@@ -752,8 +752,19 @@ server_lookup(struct server_slot *sl, const char *key)
 		return;
 	}
 	if (st != MXTLS_OK) {
+		/*
+		 * A key that is not a domain name can have no policy. PERM
+		 * would make Postfix defer the mail for good; NOTFOUND lets it
+		 * go as without a policy. The json map (mxtls query) is told.
+		 */
 		mxtlsd_metrics_inc(d->metrics, MXTLSD_C_BAD_REQUESTS);
-		server_slot_reply(sl, "PERM %s", why.text);
+		if (is_json) {
+			server_slot_reply(sl, "PERM %s", why.text);
+			return;
+		}
+		mxtls_log(LOG_DEBUG, "map %s: key is not a domain: %s",
+		    sl->map, why.text);
+		server_slot_set(sl, "NOTFOUND ");
 		return;
 	}
 	if (is_json) {
