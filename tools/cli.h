@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "decide.h"
 
 /* Exit codes, documented in mxtls(1). */
 #define CLI_EXIT_OK	0	/* valid / found / match */
@@ -35,6 +36,11 @@ void	cli_json_out(json_t *j);
  * returns a malloc'd buffer (caller frees) or NULL with *toobig set when the
  * input is longer than max */
 char   *cli_read_input(const char *path, size_t max, size_t *len, int *toobig);
+
+/* cli_decide - mxtls_decide() for domain on a private loop; cb borrows the
+ * decision. 0 when cb ran, -1 after a setup error (reported). */
+int	cli_decide(struct cli *cli, const char *domain, mxtls_decision_cb *cb,
+	    void *arg);
 
 int	cmd_lint(struct cli *cli);
 int	cmd_match(struct cli *cli);

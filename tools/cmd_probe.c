@@ -53,14 +53,11 @@
 #define PROBE_HELO	"mxtls-probe.invalid"
 
 struct probe_state {
-	struct cli *cli;
-	struct event_base *base;
 	struct mxtls_decision *d;	/* copy of the answer; owned */
 	int	done;
-	int	rc;
 };
 
-/* probe_decided - keep a copy of the decision and leave the loop */
+/* probe_decided - keep a copy of the decision */
 
 static void
 probe_decided(void *arg, const struct mxtls_decision *d)
@@ -72,7 +69,6 @@ probe_decided(void *arg, const struct mxtls_decision *d)
 		ps->d->sts.entry.body = NULL;	/* borrowed: not kept */
 	}
 	ps->done = 1;
-	event_base_loopbreak(ps->base);
 }
 
 /* probe_decide - run the engine on a private loop; NULL on error */
@@ -81,41 +77,10 @@ static struct mxtls_decision *
 probe_decide(struct cli *cli, const char *domain)
 {
 	struct probe_state ps;
-	struct mxtls_cache *cache = NULL;
-	struct mxtls_engine *eng = NULL;
-	struct mxtls_why why;
-	unsigned flags = MXTLS_LOOKUP_CHECK_TXT;
 
 	memset(&ps, 0, sizeof(ps));
-	ps.cli = cli;
-	mxtls_why_clear(&why);
-	if (cli->no_cache)
-		flags |= MXTLS_LOOKUP_NO_CACHE;
-	else if ((cache = mxtls_cache_open(cli->cfg.cache_dir,
-	    cli->cfg.cache_map_size, MXTLS_CACHE_CREATE, &why)) == NULL)
-		cli_err("warning: working without the cache: %s", why.text);
-	if ((ps.base = event_base_new()) == NULL) {
-		cli_err("cannot create an event loop");
-		goto out;
-	}
-	if ((eng = mxtls_engine_new(ps.base, &cli->cfg, cache, &why)) == NULL) {
-		cli_err("%s", why.text);
-		goto out;
-	}
-	if (mxtls_decide(eng, domain, flags, probe_decided, &ps, &why) !=
-	    MXTLS_OK) {
-		cli_err("%s", why.text);
-		goto out;
-	}
-	while (!ps.done && event_base_dispatch(ps.base) == 0)
-		;
-	if (ps.done && ps.d == NULL)
+	if (cli_decide(cli, domain, probe_decided, &ps) == 0 && ps.d == NULL)
 		cli_err("out of memory");
-out:
-	mxtls_engine_free(eng);
-	if (ps.base)
-		event_base_free(ps.base);
-	mxtls_cache_close(cache);
 	return ps.d;
 }
 

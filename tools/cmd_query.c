@@ -44,8 +44,6 @@
 
 struct query_state {
 	struct cli *cli;
-	struct event_base *base;
-	int	done;
 	int	rc;
 };
 
@@ -425,18 +423,12 @@ query_done(void *arg, const struct mxtls_decision *d)
 	else
 		q->rc = d->policy == MXTLS_POLICY_DANE || d->sts.have_entry ?
 		    CLI_EXIT_OK : CLI_EXIT_NO;
-	q->done = 1;
-	event_base_loopbreak(q->base);
 }
 
 int
 cmd_query(struct cli *cli)
 {
 	struct query_state q;
-	struct mxtls_cache *cache = NULL;
-	struct mxtls_engine *eng = NULL;
-	struct mxtls_why why;
-	unsigned flags = MXTLS_LOOKUP_CHECK_TXT;
 
 	if (cli->argc != 1) {
 		cli_err("usage: mxtls query [--no-cache] DOMAIN");
@@ -451,31 +443,6 @@ cmd_query(struct cli *cli)
 	memset(&q, 0, sizeof(q));
 	q.cli = cli;
 	q.rc = CLI_EXIT_ERR;
-	mxtls_why_clear(&why);
-	if (cli->no_cache)
-		flags |= MXTLS_LOOKUP_NO_CACHE;
-	else if ((cache = mxtls_cache_open(cli->cfg.cache_dir,
-	    cli->cfg.cache_map_size, MXTLS_CACHE_CREATE, &why)) == NULL)
-		cli_err("warning: working without the cache: %s", why.text);
-	if ((q.base = event_base_new()) == NULL) {
-		cli_err("cannot create an event loop");
-		goto out;
-	}
-	if ((eng = mxtls_engine_new(q.base, &cli->cfg, cache, &why)) == NULL) {
-		cli_err("%s", why.text);
-		goto out;
-	}
-	if (mxtls_decide(eng, cli->argv[0], flags, query_done, &q,
-	    &why) != MXTLS_OK) {
-		cli_err("%s", why.text);
-		goto out;
-	}
-	while (!q.done && event_base_dispatch(q.base) == 0)
-		;
-out:
-	mxtls_engine_free(eng);
-	if (q.base)
-		event_base_free(q.base);
-	mxtls_cache_close(cache);
+	(void)cli_decide(cli, cli->argv[0], query_done, &q);
 	return q.rc;
 }
