@@ -49,6 +49,9 @@ import ssl
 import sys
 import threading
 import time
+
+sys.dont_write_bytecode = True  # the source tree may be read-only
+from tbproc import die_with_parent  # noqa: E402 (beside this script)
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 WELL_KNOWN = "/.well-known/mta-sts.txt"
@@ -259,21 +262,6 @@ class Handler(BaseHTTPRequestHandler):
         if with_body:
             self.wfile.write(body)
         self.wfile.flush()
-
-
-def die_with_parent():
-    """SIGTERM when the parent exits, so a killed test leaves nothing."""
-    parent = os.getppid()
-    try:
-        import ctypes
-        import signal
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # it exited before prctl
-        sys.exit(0)
 
 
 def main():

@@ -48,6 +48,9 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True  # the source tree may be read-only
+from tbproc import die_with_parent  # noqa: E402 (beside this script)
+
 STAGES = ("connect", "banner", "ehlo", "starttls", "handshake")
 IDLE_TIMEOUT = 300  # seconds without a command before the server hangs up
 STALL_LIMIT = 3600  # a stalled connection is dropped after this
@@ -277,21 +280,6 @@ def make_context(cert, key):
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.load_cert_chain(cert, key)
     return ctx
-
-
-def die_with_parent():
-    """SIGTERM when the parent exits, so a killed test leaves nothing."""
-    parent = os.getppid()
-    try:
-        import ctypes
-        import signal
-        libc = ctypes.CDLL(None, use_errno=True)
-        PR_SET_PDEATHSIG = 1
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # it exited before prctl
-        sys.exit(0)
 
 
 def stall_connect(addr, port):
