@@ -426,7 +426,9 @@ sts_txt_parse(struct sts_res *s, const struct mxtls_dns_answer *a)
 	size_t i, n = 0, len;
 
 	mxtls_why_clear(&why);
-	if ((joined = calloc(MXTLS_STS_TXT_RRS_MAX, sizeof(*joined))) == NULL) {
+	/* one buffer per record received (usually one), not the maximum */
+	if ((joined = malloc((a->nrr < MXTLS_STS_TXT_RRS_MAX ? a->nrr :
+	    MXTLS_STS_TXT_RRS_MAX) * sizeof(*joined) + 1)) == NULL) {
 		sts_add_error(&s->res, MXTLS_RT_NONE, "out of memory");
 		return MXTLS_TXT_ERROR;
 	}
