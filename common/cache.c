@@ -114,6 +114,7 @@
 
 #include "clock.h"
 #include "cursor.h"
+#include "summary.h"
 
 #define CACHE_MAXDBS		8	/* sts, meta; dane, neg, rpt, rpt_in */
 #define CACHE_MAXREADERS	510	/* concurrent read transactions */
@@ -126,13 +127,17 @@
 /* The databases eviction walks (a bit mask). */
 #define CACHE_DB_STS		0x01
 #define CACHE_DB_DANE		0x02
-#define CACHE_DB_ALL		(CACHE_DB_STS | CACHE_DB_DANE)
+#define CACHE_DB_DEC		0x04
+#define CACHE_DB_LAST		CACHE_DB_DEC
+#define CACHE_DB_ALL		(CACHE_DB_STS | CACHE_DB_DANE | CACHE_DB_DEC)
 
 struct mxtls_cache {
 	MDB_env	*env;		/* NULL until (re)opened in this process */
 	MDB_dbi	dbi;		/* "sts" */
 	MDB_dbi	dane;		/* "dane"; valid when have_dane */
 	int	have_dane;	/* 0: a read-only handle on an older file */
+	MDB_dbi	dec;		/* "dec"; valid when have_dec */
+	int	have_dec;	/* 0: a read-only handle on an older file */
 	MDB_dbi	meta;		/* "meta"; writable handles only */
 	pid_t	pid;		/* process that opened env */
 	unsigned long gen;	/* cache_fork_gen when env was opened */
@@ -280,6 +285,10 @@ cache_dbs_open(struct mxtls_cache *c, MDB_txn *txn, int rdonly)
 	if (rc != 0 && !(rdonly && rc == MDB_NOTFOUND))
 		return rc;
 	c->have_dane = rc == 0;
+	rc = mdb_dbi_open(txn, "dec", rdonly ? 0 : MDB_CREATE, &c->dec);
+	if (rc != 0 && !(rdonly && rc == MDB_NOTFOUND))
+		return rc;
+	c->have_dec = rc == 0;
 	if (!rdonly && (rc = mdb_dbi_open(txn, "meta", MDB_CREATE,
 	    &c->meta)) != 0)
 		return rc;
@@ -608,6 +617,7 @@ cache_expired(const struct mxtls_sts_entry *e, time_t now)
 struct cache_scratch {
 	struct mxtls_sts_entry sts;	/* decoded without body: owns none */
 	struct mxtls_dane_entry dane;
+	struct mxtls_summary dec;
 };
 
 /*
@@ -631,12 +641,19 @@ cache_judge(struct cache_scratch *s, int db, const MDB_val *v, time_t now,
 			*expired = cache_expired(&s->sts, now);
 			*t = cache_refreshed(&s->sts);
 		}
-	} else {
+	} else if (db == CACHE_DB_DANE) {
 		st = mxtls_dane_entry_decode(&s->dane, v->mv_data, v->mv_size,
 		    NULL);
 		if (st == MXTLS_OK) {
 			*expired = s->dane.expires_at <= (int64_t)now;
 			*t = s->dane.fetched_at;
+		}
+	} else {
+		st = mxtls_dec_record_decode(&s->dec, v->mv_data, v->mv_size,
+		    NULL);
+		if (st == MXTLS_OK) {
+			*expired = s->dec.usable_until <= (int64_t)now;
+			*t = s->dec.refresh_at;	/* later for newer ones */
 		}
 	}
 	return st;
@@ -650,6 +667,8 @@ cache_db_dbi(const struct mxtls_cache *c, int db, MDB_dbi *dbi)
 		*dbi = c->dbi;
 	else if (db == CACHE_DB_DANE && c->have_dane)
 		*dbi = c->dane;
+	else if (db == CACHE_DB_DEC && c->have_dec)
+		*dbi = c->dec;
 	else
 		return -1;
 	return 0;
@@ -788,7 +807,7 @@ cache_evict_expired(struct mxtls_cache *c, time_t now, int mask,
 	*count = 0;
 	if ((rc = cache_evict_begin(c, &s, &txn)) != 0)
 		return rc;
-	for (db = CACHE_DB_STS; db <= CACHE_DB_DANE && rc == 0; db <<= 1)
+	for (db = CACHE_DB_STS; db <= CACHE_DB_LAST && rc == 0; db <<= 1)
 		if ((mask & db) && cache_db_dbi(c, db, &dbi) == 0)
 			rc = cache_expire_db(txn, db, dbi, now, spare, s,
 			    count);
@@ -870,7 +889,7 @@ cache_lru_cutoff(struct mxtls_cache *c, MDB_txn *txn,
 	size_t i;
 	int rc = 0, db;
 
-	for (db = CACHE_DB_STS; db <= CACHE_DB_DANE && rc == 0; db <<= 1)
+	for (db = CACHE_DB_STS; db <= CACHE_DB_LAST && rc == 0; db <<= 1)
 		if (cache_db_dbi(c, db, &dbi) == 0)
 			rc = cache_times_db(txn, db, dbi, spare, s, &ts);
 	*n = ts.n;
@@ -943,7 +962,7 @@ cache_evict_lru(struct mxtls_cache *c, const struct cache_put *spare,
 		rc = 0;
 	else if (rc == 0) {
 		ties = (want < n ? want : n) - older;
-		for (db = CACHE_DB_STS; db <= CACHE_DB_DANE && rc == 0;
+		for (db = CACHE_DB_STS; db <= CACHE_DB_LAST && rc == 0;
 		    db <<= 1)
 			if (cache_db_dbi(c, db, &dbi) == 0)
 				rc = cache_lru_db(txn, db, dbi, spare, s,
@@ -1338,6 +1357,79 @@ mxtls_cache_dane_put(struct mxtls_cache *c, const struct mxtls_dane_entry *e,
 		return st;
 	p.rec.mv_data = rec;
 	p.dbi = c->dane;	/* a writable handle always has it */
+	p.sts = NULL;
+	st = cache_put(c, &p, why);
+	free(rec);
+	return st;
+}
+
+/* ------------------------------------------------------------ dec */
+
+/* cache_dec_find - cache_dane_find for the "dec" database */
+static int
+cache_dec_find(struct mxtls_cache *c, MDB_txn *txn, int *opened)
+{
+	int rc;
+
+	*opened = 0;
+	if (c->have_dec)
+		return 0;
+	if ((rc = mdb_dbi_open(txn, "dec", 0, &c->dec)) == 0)
+		*opened = 1;
+	return rc;
+}
+
+enum mxtls_status
+mxtls_cache_dec_get(struct mxtls_cache *c, const char *domain,
+    struct mxtls_summary *out, struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+	struct mxtls_why dwhy;
+	enum mxtls_status st = MXTLS_OK;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc, opened;
+
+	if ((st = cache_enter(c, 0, why)) != MXTLS_OK ||
+	    (st = cache_key(domain, key, &k, why)) != MXTLS_OK)
+		return st;
+	if ((rc = cache_txn_begin(c->env, MDB_RDONLY, &txn)) != 0)
+		return cache_fail(c, rc, why, "cannot begin reading %s", key);
+	if ((rc = cache_dec_find(c, txn, &opened)) == 0 &&
+	    (rc = mdb_get(txn, c->dec, &k, &v)) == 0)
+		st = mxtls_dec_record_decode(out, v.mv_data, v.mv_size, &dwhy);
+	if (opened && mdb_txn_commit(txn) == 0)
+		c->have_dec = 1;	/* the handle now outlives txn */
+	else if (!opened)
+		mdb_txn_abort(txn);
+	if (rc == MDB_NOTFOUND)
+		return MXTLS_NOTFOUND;
+	if (rc != 0)
+		return cache_fail(c, rc, why,
+		    "cannot read the decision of %s", key);
+	if (st != MXTLS_OK)
+		return cache_decode_fail(c, key, st, &dwhy, why);
+	return MXTLS_OK;
+}
+
+enum mxtls_status
+mxtls_cache_dec_put(struct mxtls_cache *c, const char *domain,
+    const struct mxtls_summary *s, struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+	struct cache_put p;
+	enum mxtls_status st;
+	unsigned char *rec;
+
+	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
+	    (st = cache_writable(c, why)) != MXTLS_OK ||
+	    (st = cache_key(domain, key, &p.k, why)) != MXTLS_OK)
+		return st;
+	if ((st = mxtls_dec_record_encode(s, &rec, &p.rec.mv_size, why)) !=
+	    MXTLS_OK)
+		return st;
+	p.rec.mv_data = rec;
+	p.dbi = c->dec;		/* a writable handle always has it */
 	p.sts = NULL;
 	st = cache_put(c, &p, why);
 	free(rec);

@@ -153,4 +153,34 @@ enum mxtls_status mxtls_dane_entry_encode(const struct mxtls_dane_entry *e,
 enum mxtls_status mxtls_dane_entry_decode(struct mxtls_dane_entry *e,
     const unsigned char *buf, size_t len, struct mxtls_why *why);
 
+/*
+ * The "dec" database: recipient domain -> the summary of its last
+ * decision (summary.h), so that the Exim plugin reads a whole decision
+ * in one short transaction. Written by whoever decides (mxtlsd, the CLI,
+ * the plugin resolving in-process), never for a tempfail, so a stored
+ * answer stays until its usable_until even while refreshes fail.
+ */
+struct mxtls_summary;
+
+/*
+ * mxtls_cache_dec_get - the summary stored for domain into *out (expired
+ * ones too: the caller compares the times). MXTLS_OK, MXTLS_NOTFOUND
+ * (none, or an unknown schema version), or MXTLS_TEMPFAIL with why (I/O,
+ * or a corrupt record: the reason names the file).
+ */
+enum mxtls_status mxtls_cache_dec_get(struct mxtls_cache *cache,
+    const char *domain, struct mxtls_summary *out, struct mxtls_why *why);
+
+/* mxtls_cache_dec_put - store *s for domain (map-full as sts_put). */
+enum mxtls_status mxtls_cache_dec_put(struct mxtls_cache *cache,
+    const char *domain, const struct mxtls_summary *s,
+    struct mxtls_why *why);
+
+/* The record: version byte 1, then the summary's text form. encode:
+ * *out malloc'd, caller frees. decode: as mxtls_dane_entry_decode. */
+enum mxtls_status mxtls_dec_record_encode(const struct mxtls_summary *s,
+    unsigned char **out, size_t *outlen, struct mxtls_why *why);
+enum mxtls_status mxtls_dec_record_decode(struct mxtls_summary *s,
+    const unsigned char *buf, size_t len, struct mxtls_why *why);
+
 #endif /* MXTLS_CACHE_H */

@@ -100,9 +100,11 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "summary.h"
 
 #define REC_VERSION	1
 #define DANE_REC_VERSION 1
+#define DEC_REC_VERSION	1	/* then the text of summary.h */
 
 _Static_assert(MXTLS_STS_ID_MAX <= 255, "id length must fit a u8");
 _Static_assert(MXTLS_DOMAIN_MAX <= 255, "mx length must fit a u8");
@@ -591,5 +593,47 @@ mxtls_dane_entry_decode(struct mxtls_dane_entry *e, const unsigned char *buf,
 		    "malformed dane cache record: %zu trailing bytes",
 		    mxtls_cursor_left(&c));
 	e->ntlsa = n;
+	return MXTLS_OK;
+}
+
+/* ------------------------------------------------------------ dec */
+
+enum mxtls_status
+mxtls_dec_record_encode(const struct mxtls_summary *s, unsigned char **out,
+    size_t *outlen, struct mxtls_why *why)
+{
+	char text[MXTLS_SUMMARY_TEXT_MAX + 1];
+	size_t n;
+
+	*out = NULL;
+	if ((n = mxtls_summary_format(s, text, sizeof(text))) == 0)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "decision summary too long to store");
+	if ((*out = malloc(n + 1)) == NULL)
+		return mxtls_why_set(why, MXTLS_ENOMEM, "out of memory");
+	(*out)[0] = DEC_REC_VERSION;
+	memcpy(*out + 1, text, n);
+	*outlen = n + 1;
+	return MXTLS_OK;
+}
+
+enum mxtls_status
+mxtls_dec_record_decode(struct mxtls_summary *s, const unsigned char *buf,
+    size_t len, struct mxtls_why *why)
+{
+	struct mxtls_why pw;
+
+	if (len == 0)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "malformed dec cache record: empty");
+	if (buf[0] != DEC_REC_VERSION)
+		return mxtls_why_set(why, MXTLS_NOTFOUND,
+		    "dec cache record has schema version %u; this build "
+		    "reads %d", (unsigned)buf[0], DEC_REC_VERSION);
+	mxtls_why_clear(&pw);
+	if (mxtls_summary_parse((const char *)buf + 1, len - 1, s, &pw) !=
+	    MXTLS_OK)
+		return mxtls_why_set(why, MXTLS_PERMFAIL,
+		    "malformed dec cache record: %s", pw.text);
 	return MXTLS_OK;
 }

@@ -156,6 +156,8 @@ static config_check_fn config_check_unusable;
 static config_check_fn config_check_testing;
 static config_check_fn config_check_metrics;
 static config_check_fn config_check_query_daemon;
+static config_check_fn config_check_exim_tempfail;
+static config_check_fn config_check_exim_daemon;
 
 /* Keep in the order of mxtls.conf(5) and mxtls.conf.example. */
 static const struct config_option config_options[] = {
@@ -193,6 +195,13 @@ static const struct config_option config_options[] = {
 	OPT_STRING(metrics_listen, CONFIG_EMPTY_OK, config_check_metrics, ""),
 	OPT_STRING(query_daemon, CONFIG_EMPTY_OK, config_check_query_daemon,
 	    ""),
+	/* the Exim plugin, mxtls_exim.so */
+	OPT_STRING(map_exim, CONFIG_EMPTY_OK, config_check_maps, "exim"),
+	OPT_STRING(exim_daemon, CONFIG_EMPTY_OK, config_check_exim_daemon,
+	    "unix:/run/mxtls/mxtlsd.sock"),
+	OPT_UINT(exim_deadline, 100, 120000, "milliseconds", "5000"),
+	OPT_BOOL(exim_inline_resolve, "yes"),
+	OPT_STRING(exim_tempfail, 0, config_check_exim_tempfail, "defer"),
 };
 
 #define CONFIG_NOPTIONS	(sizeof(config_options) / sizeof(config_options[0]))
@@ -914,6 +923,15 @@ config_check_testing(char *value, char *reason, size_t reasonsz)
 	    "notfound, enforce or may", reason, reasonsz);
 }
 
+static int
+config_check_exim_tempfail(char *value, char *reason, size_t reasonsz)
+{
+	static const char *const w[] = { "defer", "fail", NULL };
+
+	return config_one_of(value, w, "exim_tempfail", "defer or fail",
+	    reason, reasonsz);
+}
+
 /* config_check_metrics - "" or a loopback ADDR:PORT */
 
 static int
@@ -933,7 +951,8 @@ config_check_metrics(char *value, char *reason, size_t reasonsz)
 /* config_check_query_daemon - "" or unix:PATH or inet:ADDR:PORT */
 
 static int
-config_check_query_daemon(char *value, char *reason, size_t reasonsz)
+config_check_daemon(const char *value, const char *name, char *reason,
+    size_t reasonsz)
 {
 	struct mxtls_endpoint ep;
 	struct mxtls_why why;
@@ -941,7 +960,19 @@ config_check_query_daemon(char *value, char *reason, size_t reasonsz)
 	if (value[0] == '\0' || mxtls_config_endpoint(value, strlen(value),
 	    MXTLS_ENDPOINT_UNIX | MXTLS_ENDPOINT_INET, &ep, &why) == MXTLS_OK)
 		return 0;
-	return config_reason(reason, reasonsz, "query_daemon: %s", why.text);
+	return config_reason(reason, reasonsz, "%s: %s", name, why.text);
+}
+
+static int
+config_check_query_daemon(char *value, char *reason, size_t reasonsz)
+{
+	return config_check_daemon(value, "query_daemon", reason, reasonsz);
+}
+
+static int
+config_check_exim_daemon(char *value, char *reason, size_t reasonsz)
+{
+	return config_check_daemon(value, "exim_daemon", reason, reasonsz);
 }
 
 /* ------------------------------------------------------------ lines */

@@ -59,6 +59,13 @@ struct mxtls_config {
 	unsigned answer_cache_max;		/* entries */
 	char	metrics_listen[MXTLS_CONFIG_ADDR_MAX];	/* "" or "A:P" */
 	char	query_daemon[MXTLS_CONFIG_PATH_MAX];	/* "" or endpoint */
+
+	/* the Exim plugin; see mxtls_exim(8) */
+	char	map_exim[MXTLS_CONFIG_MAPS_MAX];	/* mxtlsd's map names */
+	char	exim_daemon[MXTLS_CONFIG_PATH_MAX];	/* "" or endpoint */
+	unsigned exim_deadline;			/* milliseconds */
+	int	exim_inline_resolve;
+	char	exim_tempfail[16];		/* "defer" or "fail" */
 };
 
 /* An endpoint named by listen, metrics_listen or query_daemon. */

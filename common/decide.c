@@ -24,10 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
+#include "clock.h"
 #include "domain.h"
+#include "summary.h"
 
 struct decide_state {
 	struct mxtls_dns *dns;
+	struct mxtls_cache *cache;	/* store the summary; NULL: do not */
+	const struct mxtls_config *cfg;
 	void   *hold;		/* freed by the resolver if never answered */
 	struct mxtls_decision d;
 	mxtls_decision_cb *cb;
@@ -112,6 +117,23 @@ decide_free(void *arg)
 	free(st);
 }
 
+/*
+ * decide_store - keep the summary in the "dec" database for the Exim
+ * plugin. Never a tempfail: the last usable answer stays (fail safe). A
+ * failure to store costs only a later lookup, so it is not reported.
+ */
+static void
+decide_store(struct decide_state *st)
+{
+	struct mxtls_summary s;
+	struct mxtls_why why;
+
+	if (st->cache == NULL || st->d.policy == MXTLS_POLICY_TEMPFAIL)
+		return;
+	mxtls_summary_make(st->cfg, &st->d, mxtls_now(), &s);
+	(void)mxtls_cache_dec_put(st->cache, st->d.domain, &s, &why);
+}
+
 static void
 decide_step(struct decide_state *st)
 {
@@ -119,6 +141,7 @@ decide_step(struct decide_state *st)
 		return;
 	mxtls_dns_release(st->dns, st->hold);
 	decide_combine(&st->d);
+	decide_store(st);
 	st->cb(st->arg, &st->d);
 	decide_free(st);
 }
@@ -165,6 +188,9 @@ mxtls_decide(struct mxtls_engine *eng, const char *domain, unsigned flags,
 	st->cb = cb;
 	st->arg = arg;
 	st->dns = mxtls_engine_dns(eng);
+	st->cfg = mxtls_engine_config(eng);
+	if (!(flags & MXTLS_LOOKUP_NO_CACHE))
+		st->cache = mxtls_engine_cache(eng);
 	st->hold = mxtls_dns_hold(st->dns, st, decide_free);
 	mxtls_strlcpy(st->d.domain, name, sizeof(st->d.domain));
 	st->pending = 2;	/* both answers, then combine */

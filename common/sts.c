@@ -204,6 +204,12 @@ mxtls_engine_cache(struct mxtls_engine *eng)
 	return eng->cache;
 }
 
+const struct mxtls_config *
+mxtls_engine_config(const struct mxtls_engine *eng)
+{
+	return eng->cfg;
+}
+
 size_t
 mxtls_engine_pending(const struct mxtls_engine *eng)
 {

@@ -85,6 +85,8 @@ enum mxtls_status mxtls_sts_lookup(struct mxtls_engine *eng,
 struct mxtls_dns *mxtls_engine_dns(struct mxtls_engine *eng);
 /* mxtls_engine_cache - the engine's cache (borrowed; may be NULL). */
 struct mxtls_cache *mxtls_engine_cache(struct mxtls_engine *eng);
+/* mxtls_engine_config - the configuration it was made with (borrowed). */
+const struct mxtls_config *mxtls_engine_config(const struct mxtls_engine *eng);
 
 /* mxtls_engine_pending - resolutions in flight (for tests and metrics). */
 size_t	mxtls_engine_pending(const struct mxtls_engine *eng);

@@ -66,14 +66,14 @@
 #include "clock.h"
 #include "log.h"
 #include "socketmap.h"
+#include "summary.h"
 
 #define ANS_BUCKETS_MIN		1024	/* hash buckets to start with */
 #define ANS_WAIT_BUCKETS	4096	/* waiter id table */
-#define ANS_DANE_TTL_MIN	30	/* DANE refresh at least this apart */
-#define ANS_DANE_TTL_MAX	3600	/* and at most this */
-#define ANS_DANE_STALE		3600	/* served this long past refresh */
-#define ANS_TEMPFAIL_TTL	15	/* a tempfail is cached this long */
+#define ANS_TEMPFAIL_TTL	MXTLS_TEMPFAIL_TTL	/* a tempfail is kept */
 #define ANS_NOTFOUND		"NOTFOUND "
+#define ANS_STILL_RUNNING	"TEMP the lookup is still running; try again " \
+				"shortly"
 
 struct ans_res;
 
@@ -84,7 +84,7 @@ struct ans_entry {
 	time_t	refresh_at;
 	time_t	usable_until;
 	uint32_t hash;
-	uint32_t r0, r1;		/* reply offsets in text */
+	uint32_t r[MXTLSD_DIALECTS];	/* reply offsets in text */
 	uint16_t pin;			/* in a callback: do not evict */
 	uint8_t	have;			/* text holds an answer */
 	uint8_t	policy;			/* enum mxtls_policy */
@@ -135,7 +135,7 @@ struct mxtlsd_answers {
 struct ans_view {
 	enum mxtls_policy policy;
 	const char *domain;
-	const char *reply[2];
+	const char *reply[MXTLSD_DIALECTS];
 };
 
 /* ---- small helpers */
@@ -185,10 +185,35 @@ ans_counter(enum mxtls_policy p)
 static void
 ans_view_entry(struct ans_view *v, const struct ans_entry *e)
 {
+	size_t i;
+
 	v->policy = (enum mxtls_policy)e->policy;
 	v->domain = e->text;
-	v->reply[0] = e->text + e->r0;
-	v->reply[1] = e->text + e->r1;
+	for (i = 0; i < MXTLSD_DIALECTS; i++)
+		v->reply[i] = e->text + e->r[i];
+}
+
+/* ans_view_all - the same reply for every dialect */
+
+static void
+ans_view_all(struct ans_view *v, const char *reply)
+{
+	size_t i;
+
+	for (i = 0; i < MXTLSD_DIALECTS; i++)
+		v->reply[i] = reply;
+}
+
+/* ans_view_text - the replies of a block made by ans_render() */
+
+static void
+ans_view_text(struct ans_view *v, const char *text,
+    const uint32_t r[MXTLSD_DIALECTS])
+{
+	size_t i;
+
+	for (i = 0; i < MXTLSD_DIALECTS; i++)
+		v->reply[i] = text + r[i];
 }
 
 /* ans_deliver - hand v to one client, counting it as c */
@@ -203,8 +228,7 @@ ans_deliver(struct mxtlsd_answers *a, const struct ans_view *v,
 
 	ans.domain = v->domain;
 	ans.policy = v->policy;
-	ans.reply[0] = v->reply[0];
-	ans.reply[1] = v->reply[1];
+	memcpy(ans.reply, v->reply, sizeof(ans.reply));
 	ans.from_cache = from_cache;
 	ans.timed_out = timed_out;
 	mxtlsd_metrics_inc(a->d->metrics, c);
@@ -360,32 +384,36 @@ ans_waiter_unlink(struct mxtlsd_answers *a, struct ans_waiter *w)
 /* ---- rendering a decision */
 
 /*
- * ans_render - "domain\0reply0\0reply1\0" for d into a new heap block
- * (caller frees); reply1 shares reply0's bytes when they are equal.
- * NULL on ENOMEM.
+ * ans_render - "domain\0reply0\0reply1\0reply2\0" for d into a new heap
+ * block (caller frees), one reply per dialect; a reply equal to an
+ * earlier one shares its bytes. NULL on ENOMEM.
  */
 static char *
 ans_render(struct mxtlsd_answers *a, const struct mxtls_decision *d,
-    uint32_t *r0, uint32_t *r1)
+    uint32_t r[MXTLSD_DIALECTS])
 {
 	static const char toolong[] = "TEMP reply too long";
 	size_t dl = strlen(d->domain), rmax = MXTLSD_REPLY_MAX + 1;
-	size_t n0, n1, total;
+	size_t n[MXTLSD_DIALECTS], total, i, k;
 	char *p = a->buf, *text;
 
 	memcpy(p, d->domain, dl + 1);
-	*r0 = (uint32_t)(dl + 1);
-	if ((n0 = mxtlsd_reply(d, MXTLSD_DIALECT_POSTFIX, &a->d->ropts,
-	    p + *r0, rmax)) == 0)
-		n0 = mxtls_strlcpy(p + *r0, toolong, rmax);
-	*r1 = (uint32_t)(*r0 + n0 + 1);
-	if ((n1 = mxtlsd_reply(d, MXTLSD_DIALECT_SENDMAIL, &a->d->ropts,
-	    p + *r1, rmax)) == 0)
-		n1 = mxtls_strlcpy(p + *r1, toolong, rmax);
-	total = (size_t)*r1 + n1 + 1;
-	if (n1 == n0 && memcmp(p + *r0, p + *r1, n0) == 0) {
-		*r1 = *r0;	/* the same words: keep one copy */
-		total = (size_t)*r0 + n0 + 1;
+	total = dl + 1;
+	for (i = 0; i < MXTLSD_DIALECTS; i++) {
+		r[i] = (uint32_t)total;
+		n[i] = i == MXTLSD_DIALECT_EXIM ? mxtlsd_reply_exim(d,
+		    a->d->cfg, mxtls_now(), p + total, rmax) : mxtlsd_reply(d,
+		    (enum mxtlsd_dialect)i, &a->d->ropts, p + total, rmax);
+		if (n[i] == 0)
+			n[i] = mxtls_strlcpy(p + total, toolong, rmax);
+		for (k = 0; k < i; k++)
+			if (n[k] == n[i] && memcmp(p + r[k], p + r[i], n[i]) ==
+			    0)
+				break;
+		if (k < i)
+			r[i] = r[k];	/* the same words: keep one copy */
+		else
+			total += n[i] + 1;
 	}
 	if ((text = malloc(total)) == NULL)
 		return NULL;
@@ -393,45 +421,14 @@ ans_render(struct mxtlsd_answers *a, const struct mxtls_decision *d,
 	return text;
 }
 
-static uint32_t
-ans_dane_ttl(const struct mxtls_decision *d)
-{
-	uint32_t ttl = ANS_DANE_TTL_MAX;
-	size_t i;
-
-	for (i = 0; i < d->dane.nhosts; i++)
-		if (d->dane.hosts[i].ttl > 0 && d->dane.hosts[i].ttl < ttl)
-			ttl = d->dane.hosts[i].ttl;
-	return ttl < ANS_DANE_TTL_MIN ? ANS_DANE_TTL_MIN : ttl;
-}
-
 /* ans_lifetime - when an answer built from d must be refreshed and when
- * it stops being usable (the table in DESCRIPTION) */
+ * it stops being usable (the table of mxtls_decision_lifetime()) */
 
 static void
 ans_lifetime(const struct mxtlsd *dm, const struct mxtls_decision *d,
     time_t now, time_t *refresh, time_t *usable)
 {
-	const struct mxtls_config *cfg = dm->cfg;
-	int sts = d->policy == MXTLS_POLICY_STS_ENFORCE ||
-	    d->policy == MXTLS_POLICY_STS_TESTING ||
-	    (d->policy == MXTLS_POLICY_NONE && d->sts.have_entry &&
-	    !d->dane.null_mx && !d->dane.nxdomain);
-
-	if (d->policy == MXTLS_POLICY_TEMPFAIL) {
-		*refresh = *usable = now + ANS_TEMPFAIL_TTL;
-	} else if (d->policy == MXTLS_POLICY_DANE) {
-		*refresh = now + (time_t)ans_dane_ttl(d);
-		*usable = *refresh + ANS_DANE_STALE;
-	} else if (sts) {
-		*refresh = now + (time_t)cfg->sts_recheck_interval;
-		*usable = (time_t)d->sts.entry.expires_at;
-	} else {
-		*refresh = now + (time_t)cfg->negative_ttl;
-		*usable = *refresh + (time_t)cfg->negative_ttl;
-	}
-	if (*refresh > *usable)
-		*refresh = *usable;
+	mxtls_decision_lifetime(dm->cfg, d, now, refresh, usable);
 }
 
 /* ---- metrics and the log line of one decision */
@@ -567,7 +564,8 @@ ans_keep_old(const struct ans_entry *e, const struct mxtls_decision *d,
 
 static void
 ans_store(struct mxtlsd_answers *a, struct ans_entry *e,
-    const struct mxtls_decision *d, char *text, uint32_t r0, uint32_t r1)
+    const struct mxtls_decision *d, char *text,
+    const uint32_t r[MXTLSD_DIALECTS])
 {
 	time_t now = mxtls_now();
 
@@ -580,8 +578,7 @@ ans_store(struct mxtlsd_answers *a, struct ans_entry *e,
 	}
 	free(e->text);
 	e->text = text;
-	e->r0 = r0;
-	e->r1 = r1;
+	memcpy(e->r, r, sizeof(e->r));
 	e->policy = (uint8_t)d->policy;
 	e->have = 1;
 	ans_lifetime(a->d, d, now, &e->refresh_at, &e->usable_until);
@@ -611,20 +608,20 @@ ans_decided(void *arg, const struct mxtls_decision *d)
 	struct mxtlsd_answers *a = res->a;
 	struct ans_entry *e = res->e;
 	struct ans_view v;
-	uint32_t r0, r1;
+	uint32_t r[MXTLSD_DIALECTS];
 	char *text;
 
 	ans_count_decision(a->d->metrics, d);
 	ans_log_decision(res, d);
 	ans_res_unlink(a, res);
-	text = ans_render(a, d, &r0, &r1);
+	text = ans_render(a, d, r);
 	if (text == NULL) {
 		v.policy = MXTLS_POLICY_TEMPFAIL;
 		v.domain = d->domain;
-		v.reply[0] = v.reply[1] = nomem;
+		ans_view_all(&v, nomem);
 		ans_answer_all(a, res, &v);
 	} else if (e != NULL) {
-		ans_store(a, e, d, text, r0, r1);
+		ans_store(a, e, d, text, r);
 		ans_view_entry(&v, e);
 		e->pin++;
 		ans_answer_all(a, res, &v);
@@ -632,8 +629,7 @@ ans_decided(void *arg, const struct mxtls_decision *d)
 	} else {		/* evicted meanwhile: answer, do not keep */
 		v.policy = d->policy;
 		v.domain = text;
-		v.reply[0] = text + r0;
-		v.reply[1] = text + r1;
+		ans_view_text(&v, text, r);
 		ans_answer_all(a, res, &v);
 		free(text);
 	}
@@ -653,7 +649,7 @@ ans_deadline_view(struct mxtlsd_answers *a, const char *domain,
 {
 	struct mxtls_decision *d = a->scratch;
 	struct mxtls_why why;
-	uint32_t r0, r1;
+	uint32_t r[MXTLSD_DIALECTS];
 	int ok = 0;
 
 	*text = NULL;
@@ -680,18 +676,20 @@ ans_deadline_view(struct mxtlsd_answers *a, const char *domain,
 		    MXTLS_STS_MODE_ENFORCE ? MXTLS_POLICY_STS_ENFORCE :
 		    MXTLS_POLICY_STS_TESTING;
 		d->decided_by = MXTLS_RULE_MTA_STS;
-		*text = ans_render(a, d, &r0, &r1);
+		*text = ans_render(a, d, r);
 	}
 	if (*text == NULL) {
 		v->policy = MXTLS_POLICY_NONE;
 		v->domain = domain;
-		v->reply[0] = v->reply[1] = ANS_NOTFOUND;
+		ans_view_all(v, ANS_NOTFOUND);
+		/* the Exim plugin defers instead: it has its own deadline
+		 * and a retry costs it nothing (exim-plugin/) */
+		v->reply[MXTLSD_DIALECT_EXIM] = ANS_STILL_RUNNING;
 		return 0;
 	}
 	v->policy = d->policy;
 	v->domain = *text;
-	v->reply[0] = *text + r0;
-	v->reply[1] = *text + r1;
+	ans_view_text(v, *text, r);
 	return 1;
 }
 
@@ -766,7 +764,7 @@ ans_fail_now(struct mxtlsd_answers *a, struct ans_entry *e,
 	v.domain = domain;
 	if (st == MXTLS_PERMFAIL) {	/* not a domain name: no policy */
 		v.policy = MXTLS_POLICY_NONE;
-		v.reply[0] = v.reply[1] = ANS_NOTFOUND;
+		ans_view_all(&v, ANS_NOTFOUND);
 		ans_deliver(a, &v, cb, arg, started, 0, 0,
 		    MXTLSD_C_LOOKUPS_NOTFOUND_KEY);
 		return 1;
@@ -775,7 +773,7 @@ ans_fail_now(struct mxtlsd_answers *a, struct ans_entry *e,
 	(void)mxtls_sanitize(temp + 5, sizeof(temp) - 5, why->text,
 	    strlen(why->text));
 	v.policy = MXTLS_POLICY_TEMPFAIL;
-	v.reply[0] = v.reply[1] = temp;
+	ans_view_all(&v, temp);
 	ans_deliver(a, &v, cb, arg, started, 0, 0, MXTLSD_C_LOOKUPS_TEMPFAIL);
 	return 1;
 }
@@ -841,7 +839,7 @@ mxtlsd_answers_new(struct mxtlsd *d)
 	a->d = d;
 	a->ropts = d->ropts;
 	a->nbuckets = ANS_BUCKETS_MIN;
-	a->bufsz = MXTLS_DOMAIN_MAX + 1 + 2 * (MXTLSD_REPLY_MAX + 1);
+	a->bufsz = MXTLS_DOMAIN_MAX + 1 + MXTLSD_DIALECTS * (MXTLSD_REPLY_MAX + 1);
 	if (getrandom(&a->seed, sizeof(a->seed), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(a->seed))
 		a->seed = (uint32_t)ans_usec() ^ (uint32_t)time(NULL);

@@ -42,7 +42,7 @@ struct mxtlsd {
 struct mxtlsd_answer {
 	const char *domain;
 	enum mxtls_policy policy;
-	const char *reply[2];		/* per enum mxtlsd_dialect */
+	const char *reply[MXTLSD_DIALECTS]; /* per enum mxtlsd_dialect */
 	int	from_cache;		/* no resolution was waited for */
 	int	timed_out;		/* deadline passed: RFC 8461 3.3 reply */
 };

@@ -99,6 +99,7 @@
 #include <string.h>
 
 #include "sts_match.h"
+#include "summary.h"
 
 #define REPLY_REASON_MAX	160	/* bytes of a TEMP reason */
 #define REPLY_LINE_MAX		MXTLS_STS_FIELD_MAX
@@ -466,4 +467,30 @@ mxtlsd_reply(const struct mxtls_decision *d, enum mxtlsd_dialect dia,
 		return 0;
 	}
 	return b.len;
+}
+
+/*
+ * The Exim dialect has no table of its own: the plugin gets the summary
+ * (summary.h) and its own table (exim-plugin/) turns it into Exim's words.
+ * A tempfail is the Postfix row (RFC 8461 5.1; 7672 2.1.1).
+ */
+size_t
+mxtlsd_reply_exim(const struct mxtls_decision *d,
+    const struct mxtls_config *cfg, time_t now, char *out, size_t outsz)
+{
+	struct mxtls_summary s;
+	struct rbuf b = {out, outsz, 0, 0};
+	size_t n;
+
+	if (out == NULL || outsz < 4)
+		return 0;
+	if (d->policy == MXTLS_POLICY_TEMPFAIL) {
+		row_tempfail(d, MXTLSD_DIALECT_POSTFIX, NULL, &b);
+		return b.full ? 0 : b.len;
+	}
+	mxtls_summary_make(cfg, d, now, &s);
+	memcpy(out, "OK ", 3);
+	if ((n = mxtls_summary_format(&s, out + 3, outsz - 3)) == 0)
+		return 0;
+	return n + 3;
 }

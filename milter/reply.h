@@ -9,12 +9,17 @@
 #ifndef MXTLSD_REPLY_H
 #define MXTLSD_REPLY_H
 
+#include <time.h>
+
+#include "config.h"
 #include "decide.h"
 
 enum mxtlsd_dialect {
 	MXTLSD_DIALECT_POSTFIX = 0,	/* smtp_tls_policy_maps */
-	MXTLSD_DIALECT_SENDMAIL		/* K... socket map, FEATURE(sts) */
+	MXTLSD_DIALECT_SENDMAIL,	/* K... socket map, FEATURE(sts) */
+	MXTLSD_DIALECT_EXIM		/* the Exim plugin: a summary */
 };
+#define MXTLSD_DIALECTS	3
 
 /* what the configuration says about the reply rows */
 struct mxtlsd_reply_opts {
@@ -34,5 +39,15 @@ struct mxtlsd_reply_opts {
  */
 size_t	mxtlsd_reply(const struct mxtls_decision *d, enum mxtlsd_dialect dia,
 	    const struct mxtlsd_reply_opts *o, char *out, size_t outsz);
+
+/*
+ * mxtlsd_reply_exim - the reply for the Exim plugin (exim-plugin/): a
+ * tempfail is "TEMP <reason>" as in the Postfix dialect, every other
+ * decision "OK <summary>" (summary.h) with the lifetimes of cfg at now.
+ * Returns the length, or 0 when out (size outsz) is too small.
+ */
+size_t	mxtlsd_reply_exim(const struct mxtls_decision *d,
+	    const struct mxtls_config *cfg, time_t now, char *out,
+	    size_t outsz);
 
 #endif /* MXTLSD_REPLY_H */

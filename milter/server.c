@@ -33,7 +33,8 @@
  *	answers arrive out of order. The requests of one read() are taken
  *	together and the replies ready then leave in one write(); a write
  *	event is registered only while the socket is full. A map named in map_postfix or
- *	map_sendmail selects the reply dialect and asks answers.c; the map
+ *	map_sendmail or map_exim selects the reply dialect and asks
+ *	answers.c (the Exim dialect answers a summary, summary.h); the map
  *	"json" runs mxtls_decide() directly and answers "OK <decision
  *	JSON>" for mxtls query; any other map is "PERM unknown map NAME".
  *	A malformed or oversized netstring is logged with the peer and the
@@ -699,16 +700,18 @@ static int
 server_dialect(const struct mxtls_config *cfg, const char *map,
     enum mxtlsd_dialect *dia)
 {
-	const char *lists[2] = { cfg->map_postfix, cfg->map_sendmail };
+	static const enum mxtlsd_dialect dias[] = { MXTLSD_DIALECT_POSTFIX,
+	    MXTLSD_DIALECT_SENDMAIL, MXTLSD_DIALECT_EXIM };
+	const char *lists[3] = { cfg->map_postfix, cfg->map_sendmail,
+	    cfg->map_exim };
 	size_t n = strlen(map), i;
 	const char *p;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		for (p = lists[i]; (p = strstr(p, map)) != NULL; p += n)
 			if ((p == lists[i] || p[-1] == ' ') &&
 			    (p[n] == '\0' || p[n] == ' ')) {
-				*dia = i == 0 ? MXTLSD_DIALECT_POSTFIX :
-				    MXTLSD_DIALECT_SENDMAIL;
+				*dia = dias[i];
 				return 0;
 			}
 	return -1;

@@ -21,11 +21,8 @@
  *	tempfail).
  */
 #include <sys/types.h>
-#include <sys/socket.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +33,7 @@
 #include "clock.h"
 #include "decide.h"
 #include "decide_json.h"
-#include "netstring.h"
+#include "smclient.h"
 #include "sts_json.h"
 
 #define QUERY_REPLY_MAX		100000	/* socketmap reply payload */
@@ -262,106 +259,6 @@ query_daemon_reply(struct cli *cli, const char *domain, const char *data,
 
 /* ------------------------------------------------------------ mxtlsd */
 
-/* query_ms_left - milliseconds until deadline (CLOCK_MONOTONIC), >= 0 */
-
-static int
-query_ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-	long ms;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long)(deadline->tv_sec - now.tv_sec) * 1000 +
-	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms > 0 ? (int)ms : 0;
-}
-
-/* query_wait - poll fd for events until the deadline; 0 ready, -1 not */
-
-static int
-query_wait(int fd, short events, const struct timespec *deadline)
-{
-	struct pollfd pfd = { fd, events, 0 };
-	int r;
-
-	do
-		r = poll(&pfd, 1, query_ms_left(deadline));
-	while (r == -1 && errno == EINTR);
-	if (r == 0)
-		errno = ETIMEDOUT;
-	return r == 1 ? 0 : -1;
-}
-
-/* query_connect - a connected non-blocking socket to ep, or -1 */
-
-static int
-query_connect(const struct mxtls_endpoint *ep, const struct timespec *dl)
-{
-	socklen_t len = sizeof(int);
-	int fd, err = 0;
-
-	if ((fd = socket(ep->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
-	    SOCK_NONBLOCK, 0)) == -1)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)&ep->ss, ep->sslen) == 0)
-		return fd;
-	if (errno == EINPROGRESS && query_wait(fd, POLLOUT, dl) == 0 &&
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0) {
-		if (err == 0)
-			return fd;
-		errno = err;
-	}
-	err = errno;
-	(void)close(fd);
-	errno = err;
-	return -1;
-}
-
-/* query_exchange - send req (len bytes), read one netstring reply */
-
-static int
-query_exchange(int fd, const char *req, size_t len, char *buf,
-    const char **data, size_t *dlen, const struct timespec *dl)
-{
-	struct mxtls_why why;
-	size_t off = 0, have = 0, used;
-	ssize_t n;
-
-	while (off < len) {
-		if (query_wait(fd, POLLOUT, dl) != 0)
-			return -1;
-		if ((n = send(fd, req + off, len - off, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	for (;;) {
-		switch (mxtls_netstring_parse(buf, have, QUERY_REPLY_MAX, data,
-		    dlen, &used, &why)) {
-		case MXTLS_OK:
-			return 0;
-		case MXTLS_NOTFOUND:
-			break;
-		default:
-			errno = EPROTO;
-			return -1;
-		}
-		if (have == QUERY_REPLY_BUF || query_wait(fd, POLLIN, dl) != 0)
-			return -1;
-		n = recv(fd, buf + have, QUERY_REPLY_BUF - have, 0);
-		if (n <= 0) {
-			if (n == -1 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n == 0)
-				errno = ECONNRESET;
-			return -1;
-		}
-		have += (size_t)n;
-	}
-}
-
 /*
  * query_daemon - ask mxtlsd. Returns -1 when it could not be asked (the
  * caller resolves in-process), else an exit code after printing.
@@ -373,10 +270,10 @@ query_daemon(struct cli *cli, const char *domain)
 	struct mxtls_endpoint ep;
 	struct mxtls_why why;
 	struct timespec dl;
-	char req[MXTLS_DOMAIN_MAX + 64], ns[sizeof(req) + 16], *buf;
 	const char *data;
-	size_t dlen, n;
-	int fd, rc = -1;
+	size_t dlen;
+	char *buf;
+	int rc = -1;
 
 	if (mxtls_config_endpoint(cli->cfg.query_daemon,
 	    strlen(cli->cfg.query_daemon), MXTLS_ENDPOINT_UNIX |
@@ -384,25 +281,21 @@ query_daemon(struct cli *cli, const char *domain)
 		cli_err("warning: query_daemon: %s", why.text);
 		return -1;
 	}
-	(void)clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_sec += (time_t)(cli->cfg.dns_timeout + cli->cfg.fetch_timeout +
-	    5);
-	n = (size_t)snprintf(req, sizeof(req), "json %s", domain);
-	if (n >= sizeof(req) || strchr(domain, ' ') != NULL ||
-	    (n = mxtls_netstring_encode(req, n, ns, sizeof(ns))) == 0) {
+	if (strlen(domain) > MXTLS_DOMAIN_MAX + 1 ||
+	    strchr(domain, ' ') != NULL) {
 		cli_err("%s: not a domain name", domain);
 		return CLI_EXIT_ERR;
 	}
+	mxtls_deadline_in(&dl, (cli->cfg.dns_timeout + cli->cfg.fetch_timeout +
+	    5) * 1000);
 	if ((buf = malloc(QUERY_REPLY_BUF)) == NULL)
 		return -1;
-	if ((fd = query_connect(&ep, &dl)) == -1 ||
-	    query_exchange(fd, ns, n, buf, &data, &dlen, &dl) != 0)
+	if (mxtls_smclient_ask(&ep, "json", domain, &dl, buf, QUERY_REPLY_BUF,
+	    &data, &dlen) != 0)
 		cli_err("warning: mxtlsd at %s: %s; resolving in-process",
 		    ep.text, strerror(errno));
 	else
 		rc = query_daemon_reply(cli, domain, data, dlen);
-	if (fd != -1)
-		(void)close(fd);
 	free(buf);
 	return rc;
 }

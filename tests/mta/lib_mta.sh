@@ -343,6 +343,64 @@ mta_postfix_wait() {
 	return 1
 }
 
+# ------------------------------------------------------------------ Exim
+# mta_exim_root - EXIM_ROOT = where this apt candidate is (to be) unpacked
+mta_exim_root() {
+	local ver root
+	command -v apt-cache >/dev/null && command -v dpkg >/dev/null ||
+	    { EXIM_SKIP="no apt-cache/dpkg"; return 1; }
+	ver=$(apt-cache policy exim4-daemon-heavy 2>/dev/null |
+	    sed -n 's/^ *Candidate: *//p')
+	case $ver in ''|'(none)') EXIM_SKIP="apt knows no exim4-daemon-heavy"; return 1 ;; esac
+	root=${TMPDIR:-/tmp}/mxtls-exim-cache.$EUID
+	{ [ -d "$root" ] || mkdir -m 755 "$root"; } && [ -O "$root" ] && [ ! -L "$root" ] ||
+	    { EXIM_SKIP="unsafe cache dir $root"; return 1; }
+	EXIM_ROOT=$root/${ver//[^A-Za-z0-9.+~-]/_}
+}
+
+# mta_exim_fetch - download and unpack Exim (needs Debian's archive; run
+# by tests/mta/fetch-exim, never by a test)
+mta_exim_fetch() {
+	local tmp f
+	EXIM_SKIP='' EXIM_ROOT=''
+	mta_exim_root || return 1
+	[ -x "$EXIM_ROOT/usr/sbin/exim4" ] && return 0
+	tmp=$(mktemp -d "${EXIM_ROOT%/*}/.dl.XXXXXX") || return 1
+	chmod 755 "$tmp"
+	if ! (cd "$tmp" && apt-get download exim4-daemon-heavy exim4-base \
+	    >/dev/null 2>&1); then
+		rm -rf "$tmp"
+		EXIM_SKIP="apt-get download exim4-daemon-heavy exim4-base failed"
+		return 1
+	fi
+	mkdir -p "$tmp/root"
+	for f in "$tmp"/*.deb; do
+		dpkg -x "$f" "$tmp/root" || { rm -rf "$tmp"; return 1; }
+	done
+	rm -rf "$EXIM_ROOT"
+	mv "$tmp/root" "$EXIM_ROOT" && rm -rf "$tmp"
+}
+
+# mta_exim_prepare - find the unpacked Exim; EXIM_SKIP says why not
+mta_exim_prepare() {
+	EXIM_SKIP='' EXIM_ROOT=''
+	[ "${MXTLS_IN_NETNS:-}" = 1 ] && [ -n "${EXIM_ROOT_CACHED:-}" ] && {
+		EXIM_ROOT=$EXIM_ROOT_CACHED; return 0; }
+	mta_exim_root || return 1
+	if [ ! -x "$EXIM_ROOT/usr/sbin/exim4" ]; then
+		EXIM_SKIP="Exim is not unpacked: run tests/mta/fetch-exim first (.ci/run does)"
+		return 1
+	fi
+	if ldd "$EXIM_ROOT/usr/sbin/exim4" 2>/dev/null | grep -q 'not found'; then
+		EXIM_SKIP="exim4 needs libraries: $(ldd "$EXIM_ROOT/usr/sbin/exim4" | grep 'not found' | tr -s ' \t\n' ' ')(apt-get install libmariadb3 libidn12 libspf2-2 ...)"
+		return 1
+	fi
+	id Debian-exim >/dev/null 2>&1 ||
+	    { EXIM_SKIP="no Debian-exim user: run tests/mta/fetch-exim as root first"; return 1; }
+	export EXIM_ROOT_CACHED=$EXIM_ROOT
+	return 0
+}
+
 # ------------------------------------------------------------------ Sendmail
 # mta_sendmail_root - SM_ROOT = where this apt candidate is (to be) unpacked
 mta_sendmail_root() {

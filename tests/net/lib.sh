@@ -422,6 +422,7 @@ tb__cleanup() {
 # NAME ADDRESS CHAIN-STEM [smtp_server.py options] ("-": no certificate)
 TB_SMTP_SERVERS=(
 	"good 127.0.0.11 mx"
+	"good2 127.0.0.16 mx"
 	"expired 127.0.0.12 mxexpired"
 	"ta 127.0.0.14 daneta"
 	"tawrong 127.0.0.15 danewrong"

@@ -406,6 +406,29 @@ zone sts-testing.test secure
 zone plain.test secure
 	@ MX 10 mx.plain.test.
 	mx A 127.0.0.18
+# ---- two MX hosts, one outside the enforced policy (tests/mta/exim.test):
+# the preferred one (.16, a good certificate that names it too) must never
+# be used; sts-twomxdown's policy host (.19) has no server at all
+zone sts-twomx.test secure
+	@ MX 10 other.sts-twomx.test.
+	@ MX 20 mx.sts-twomx.test.
+	other A 127.0.0.16
+	mx A 127.0.0.11
+	mta-sts A 127.0.0.1
+	_mta-sts TXT "v=STSv1; id=20240101T000000;"
+	policy enforce 86400 mx.sts-twomx.test
+	mxsan mx.sts-twomx.test
+	mxsan other.sts-twomx.test
+zone sts-twomxdown.test secure
+	@ MX 10 other.sts-twomxdown.test.
+	@ MX 20 mx.sts-twomxdown.test.
+	other A 127.0.0.16
+	mx A 127.0.0.19
+	mta-sts A 127.0.0.1
+	_mta-sts TXT "v=STSv1; id=20240101T000000;"
+	policy enforce 86400 mx.sts-twomxdown.test
+	mxsan mx.sts-twomxdown.test
+	mxsan other.sts-twomxdown.test
 zone slowish.test secure
 	std
 	_mta-sts TXT "v=STSv1; id=20240101T000000;"

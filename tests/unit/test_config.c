@@ -92,6 +92,14 @@ static const struct config_case cases[] = {
 	{ T(""), 0, "socket_mode = 0660" },
 	{ T(""), 0, "map_sendmail = \"sendmail sts mtasts\"" },
 	{ T(""), 0, "lookup_deadline = 2000" },
+	{ T(""), 0, "map_exim = exim" },
+	{ T(""), 0, "exim_daemon = unix:/run/mxtls/mxtlsd.sock" },
+	{ T(""), 0, "exim_deadline = 5000" },
+	{ T(""), 0, "exim_inline_resolve = yes" },
+	{ T(""), 0, "exim_tempfail = defer" },
+	{ T("exim_tempfail = fail\nexim_inline_resolve = no\n"), 0,
+	    "exim_tempfail = fail" },
+	{ T("exim_daemon =\n"), 0, "exim_daemon = \"\"" },
 	{ T("listen = inet:0.0.0.0:8461\n"), 0,
 	    "listen = inet:0.0.0.0:8461" },
 	{ T("listen = \"  inet:[::1]:1\tunix:/x.sock \"\n"), 0,
@@ -242,6 +250,9 @@ static const struct config_case cases[] = {
 	{ T("max_connections = 0\n"), 1, "max_connections must be between" },
 	{ T("map_postfix = post/fix\n"), 1, "is not a map name" },
 	{ T("map_sendmail = sts json\n"), 1, "\"json\" is reserved" },
+	{ T("exim_tempfail = later\n"), 1, "defer or fail" },
+	{ T("exim_daemon = /run/x.sock\n"), 1, "exim_daemon: " },
+	{ T("exim_deadline = 50\n"), 1, "exim_deadline" },
 	{ T("dane_only = true\n"), 1, "dane_only must be yes or no" },
 	{ T("unusable_tlsa_reply = dane-only\n"), 1,
 	    "unusable_tlsa_reply must be dane or encrypt, not \"dane-only\"" },
@@ -429,7 +440,8 @@ test_dump_lists_all(void)
 	    "map_postfix", "map_sendmail", "dane_only", "unusable_tlsa_reply",
 	    "testing_action", "postfix_tlsrpt", "refresh_interval",
 	    "refresh_concurrency", "negative_ttl", "answer_cache_max",
-	    "metrics_listen", "query_daemon" };
+	    "metrics_listen", "query_daemon", "map_exim", "exim_daemon",
+	    "exim_deadline", "exim_inline_resolve", "exim_tempfail" };
 	struct mxtls_config cfg;
 	char *text, want[64];
 	size_t i, lines = 0;
