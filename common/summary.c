@@ -95,6 +95,17 @@ sum_host_flags(const struct mxtls_decision *d, const struct mxtls_dane_host *h)
 	return f;
 }
 
+/* sum_note - the note, sanitized, without the leading blanks the parser
+ * would drop */
+
+static void
+sum_note(struct mxtls_summary *s, const char *text)
+{
+	while (*text == ' ')
+		text++;
+	(void)mxtls_sanitize(s->note, sizeof(s->note), text, strlen(text));
+}
+
 void
 mxtls_summary_make(const struct mxtls_config *cfg,
     const struct mxtls_decision *d, time_t now, struct mxtls_summary *s)
@@ -108,8 +119,9 @@ mxtls_summary_make(const struct mxtls_config *cfg,
 	s->policy = d->policy;
 	s->decided_by = d->decided_by;
 	mxtls_decision_lifetime(cfg, d, now, &refresh, &usable);
-	s->refresh_at = (int64_t)refresh;
-	s->usable_until = (int64_t)usable;
+	/* the text form has no negative times: clamp (an expired answer) */
+	s->refresh_at = refresh > 0 ? (int64_t)refresh : 0;
+	s->usable_until = usable > 0 ? (int64_t)usable : 0;
 	if (dn->mx_error || dn->nxdomain || dn->null_mx || dn->nhosts == 0)
 		s->mx = MXTLS_SUMMARY_MX_NONE;
 	else
@@ -128,15 +140,14 @@ mxtls_summary_make(const struct mxtls_config *cfg,
 		sh->flags = sum_host_flags(d, &dn->hosts[i]);
 		s->nhosts++;
 	}
+	if (s->nhosts == 0)		/* e.g. MX hosts that are IP literals */
+		s->mx = MXTLS_SUMMARY_MX_NONE;
 	if (d->nerrors > 0)
-		(void)mxtls_sanitize(s->note, sizeof(s->note),
-		    d->errors[0].detail, strlen(d->errors[0].detail));
+		sum_note(s, d->errors[0].detail);
 	else if (d->sts.nerrors > 0)
-		(void)mxtls_sanitize(s->note, sizeof(s->note),
-		    d->sts.errors[0].detail, strlen(d->sts.errors[0].detail));
-	else if (dn->detail[0] != '\0' && s->policy != MXTLS_POLICY_NONE)
-		(void)mxtls_sanitize(s->note, sizeof(s->note), dn->detail,
-		    strlen(dn->detail));
+		sum_note(s, d->sts.errors[0].detail);
+	else if (s->policy != MXTLS_POLICY_NONE)
+		sum_note(s, dn->detail);
 }
 
 /* ---- text form */
@@ -412,13 +423,13 @@ mxtls_summary_hosts(const struct mxtls_summary *s, char sep, char *out,
 		if (s->policy == MXTLS_POLICY_STS_ENFORCE ?
 		    !(h->flags & MXTLS_SH_STS) : (h->flags & MXTLS_SH_UNUSABLE))
 			continue;
-		n = strlen(h->name);
-		if (outsz - off <= n + 1)
+		n = strlen(h->name) + (count > 0);	/* + the separator */
+		if (outsz - off <= n)
 			return -1;
 		if (count++ > 0)
 			out[off++] = sep;
-		memcpy(out + off, h->name, n + 1);
-		off += n;
+		memcpy(out + off, h->name, strlen(h->name) + 1);
+		off += strlen(h->name);
 	}
 	return count;
 }

@@ -40,9 +40,9 @@
 #include "decide.h"
 
 #define MXTLS_SUMMARY_HOSTS_MAX	MXTLS_DANE_HOSTS_MAX
-/* "sts-enforce mta-sts " + 2 x 20 digits + "implicit", 10 hosts of
- * "65535/sdeu/" + 253, and the note */
-#define MXTLS_SUMMARY_TEXT_MAX	(64 + MXTLS_SUMMARY_HOSTS_MAX * \
+/* "sts-enforce mta-sts " + 2 x (" " + 19 digits) + " implicit" (68),
+ * 10 hosts of " 65535/sdeu/" + 253, " | " and the note */
+#define MXTLS_SUMMARY_TEXT_MAX	(96 + MXTLS_SUMMARY_HOSTS_MAX * \
 				    (MXTLS_DOMAIN_MAX + 12) + 3 + \
 				    MXTLS_DETAIL_MAX)
 

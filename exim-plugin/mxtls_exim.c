@@ -263,7 +263,7 @@ require(uschar **yield, int argc, uschar *argv[])
 	const struct mxtls_config *cfg;
 	char domain[MXTLS_DOMAIN_MAX + 1];
 	char dane[MXTLS_SUMMARY_HOSTS_MAX * (MXTLS_DOMAIN_MAX + 1) + 8];
-	char tls[sizeof(dane)], out[2 * sizeof(dane) + 4];
+	char tls[sizeof(dane)], out[2 * sizeof(dane) + 16];
 	size_t dl = 0, tl = 0, i;
 	struct mxtls_summary s;
 	unsigned f;
