@@ -27,9 +27,15 @@
 #	     (20000) requests at 1, 4 and 16 connections, the median of RUNS
 #	     (3) runs, on the three servers, and the ratios;
 #	  5. negative lookups (n*.nopol.bulk.test) at 1 and 4 connections;
-#	  6. VmRSS of mxtlsd and of the peer with their domains cached.
+#	  6. VmRSS of mxtlsd and of the peer with their domains cached, and
+#	     how much of it is private (RssAnon) and file-backed (RssFile:
+#	     shared libraries, the LMDB map).
+#	With POLICY_SERVER=nginx the policies are served by nginx (2
+#	workers; apt-get install nginx-light) instead of the fixture's Python
+#	HTTPS server, which is what bounds both daemons' cold resolutions.
 #	Environment: COUNT, REQUESTS, RUNS, CONNS_COLD, MXTLSD,
-#	BENCH_SOCKETMAP, top_builddir, PEER (mta-sts-daemon).
+#	BENCH_SOCKETMAP, top_builddir, PEER (mta-sts-daemon; "none": mxtlsd
+#	alone, e.g. for COUNT=100000), POLICY_SERVER, MEM_WAIT (65 s).
 #	Prints a table; MXTLS_KEEP_TESTBED=1 keeps the directory.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -39,6 +45,8 @@ MXTLSD=${MXTLSD:-$top_builddir/milter/mxtlsd}
 . "$SRC/tests/mta/lib_mta.sh"
 BS=${BENCH_SOCKETMAP:-$top_builddir/bench/bench_socketmap}
 PEER=${PEER:-$(command -v mta-sts-daemon)}
+[ "$PEER" != none ] || PEER=	# PEER=none: mxtlsd alone (large COUNTs)
+MEM_WAIT=${MEM_WAIT:-65}	# mxtlsd returns freed heap once a minute
 COUNT=${COUNT:-1000} REQUESTS=${REQUESTS:-20000} RUNS=${RUNS:-3}
 CONNS_COLD=${CONNS_COLD:-16}
 for f in "$MXTLSD" "$BS"; do
@@ -50,17 +58,59 @@ tb_enter "$0" "$@"
 ulimit -n 8192 2>/dev/null || :
 mta_init
 D=$TB
-echo "# testbed in $D; adding $((COUNT * 3)) bulk domains"
-bash "$MXTLS_TB_SH" bulk "$D" "$COUNT" d c p || bail_out "testbed.sh bulk failed"
-for p in d c p; do
+SETS="d c${PEER:+ p}"
+echo "# testbed in $D; adding $COUNT bulk domains to each of the sets $SETS"
+# shellcheck disable=SC2086
+bash "$MXTLS_TB_SH" bulk "$D" "$COUNT" $SETS || bail_out "testbed.sh bulk failed"
+for p in $SETS; do
 	for ((i = 1; i <= COUNT; i++)); do echo "$p$i.bulk.test"; done >"$D/keys.$p"
 done
 for ((i = 1; i <= COUNT; i++)); do echo "n$i.nopol.bulk.test"; done >"$D/keys.n"
 tb_start_unbound "$D"
 printf 'nameserver 127.0.0.1\noptions trust-ad\n' >"$D/resolv.conf"
 
+# POLICY_SERVER=nginx: nginx on 127.0.0.1:443 in place of the Python one
+if [ "${POLICY_SERVER:-python}" = nginx ]; then
+	NGINX=$(PATH=$PATH:/usr/sbin command -v nginx) ||
+	    bail_out "POLICY_SERVER=nginx: no nginx (apt-get install nginx-light)"
+	while read -r pid name start; do
+		[ "$name" = https ] && tb__alive "$pid" "$start" && kill "$pid"
+	done <"$D/pids"
+	mkdir -p "$D/nginx"
+	{
+		echo "worker_processes 2; pid $D/nginx/pid; error_log $D/nginx/err;"
+		echo "daemon off; events { worker_connections 4096; }"
+		echo "http { access_log off; default_type text/plain;"
+		echo "  client_body_temp_path $D/nginx; proxy_temp_path $D/nginx;"
+		echo "  fastcgi_temp_path $D/nginx; uwsgi_temp_path $D/nginx; scgi_temp_path $D/nginx;"
+		echo "  server_names_hash_max_size 4194304; server_names_hash_bucket_size 128;"
+		for p in $SETS; do
+			for ((k = 0; k * 50 < COUNT; k++)); do
+				printf '  server { listen 127.0.0.1:443 ssl; server_name'
+				for ((i = k * 50 + 1; i <= (k + 1) * 50 && i <= COUNT; i++)); do
+					printf ' mta-sts.%s%d.bulk.test' "$p" "$i"
+				done
+				echo ";"
+				echo "    ssl_certificate $D/pki/bulk-$p-$k.chain.pem; ssl_certificate_key $D/pki/bulk-$p-$k.key;"
+				echo "    location = /.well-known/mta-sts.txt {"
+				echo "      alias $D/www/mta-sts.${p}1.bulk.test/policy; } }"
+			done
+		done
+		echo "}"
+	} >"$D/nginx.conf"
+	tb__spawn "$D" nginx "$NGINX" -c "$D/nginx.conf" -p "$D/nginx"
+	for ((i = 0; i < 200; i++)); do
+		curl -sf --cacert "$D/pki/ca.pem" --resolve mta-sts.d1.bulk.test:443:127.0.0.1 \
+		    https://mta-sts.d1.bulk.test/.well-known/mta-sts.txt >/dev/null && break
+		tb__sleep 0.05
+	done
+	[ $i -lt 200 ] || bail_out "nginx did not serve: $(cat "$D/nginx/err" "$D/nginx.err" 2>/dev/null | tail -5)"
+	echo "# policies served by nginx"
+fi
+
 # servers
-tb_mxtlsd_start "$D" "lookup_deadline = 60000" "answer_cache_max = 1000000" ||
+tb_mxtlsd_start "$D" "lookup_deadline = 60000" "answer_cache_max = 1000000" \
+    "cache_map_size = 2G" ||
     bail_out "mxtlsd: $(head -c 2000 "$D/mxtlsd.err")"
 tb_start_server "$D" echo "$BS" --echo 18463 || bail_out "echo server"
 if [ -n "$PEER" ]; then
@@ -99,12 +149,35 @@ median() {
 declare -A RES=()
 say() { echo "$1"; }
 
+# cpu PID... - CPU time (ms) used so far by the PIDs and their children
+cpu() {
+	local p f ticks=0 hz
+	hz=$(getconf CLK_TCK)
+	for p in "$@"; do
+		for f in /proc/[0-9]*/stat; do
+			read -r -a st <"$f" 2>/dev/null || continue
+			# fields: pid (comm) state ppid ...; comm has no blanks here
+			if [ "${st[0]}" = "$p" ] || [ "${st[3]}" = "$p" ]; then
+				ticks=$((ticks + st[13] + st[14]))
+			fi
+		done
+	done
+	echo $((ticks * 1000 / hz))
+}
+pid_of() { local p n s; while read -r p n s; do [ "$n" = "$1" ] && echo "$p"; done <"$D/pids"; }
+WEB=$(pid_of "${POLICY_SERVER:-https}" | tail -1); [ "${POLICY_SERVER:-}" = nginx ] || WEB=$(pid_of https | tail -1)
+UNB=$(pid_of unbound | tail -1)
+
 echo "# cold: $COUNT never-seen domains, $CONNS_COLD at a time"
+c0=$(cpu "$MXTLSD_PID"); w0=$(cpu "$WEB")
 l=$("$BS" -l cold-mxtlsd -p 18461 -c "$CONNS_COLD" -n "$COUNT" -f "$D/keys.c" -e "OK secure")
 say "$l"; RES[cold-mxtlsd]=$(field rps "$l")
+say "  CPU during it: mxtlsd $(( $(cpu "$MXTLSD_PID") - c0 )) ms, policy server $(( $(cpu "$WEB") - w0 )) ms"
 if [ -n "$PEER" ]; then
+	c0=$(cpu "$PEER_PID"); w0=$(cpu "$WEB"); u0=$(cpu "$UNB")
 	l=$("$BS" -l cold-peer -p 18462 -c "$CONNS_COLD" -n "$COUNT" -f "$D/keys.p" -e "OK secure")
 	say "$l"; RES[cold-peer]=$(field rps "$l")
+	say "  CPU during it: peer $(( $(cpu "$PEER_PID") - c0 )) ms, policy server $(( $(cpu "$WEB") - w0 )) ms, its resolver (unbound) $(( $(cpu "$UNB") - u0 )) ms"
 fi
 
 echo "# warm-up of the d set"
@@ -134,13 +207,23 @@ for c in 1 4; do
 done
 
 rss() { local k v u; while read -r k v u; do [ "$k" = VmRSS: ] && echo "$v"; done <"/proc/$1/status"; }
-echo "# memory"
+rss_parts() {	# PID - "anon A kB, file F kB, shmem S kB"
+	local k v u a=0 f=0 sh=0
+	while read -r k v u; do
+		case $k in RssAnon:) a=$v ;; RssFile:) f=$v ;; RssShmem:) sh=$v ;; esac
+	done <"/proc/$1/status"
+	echo "private (RssAnon) $a kB, file-backed (RssFile: libraries, LMDB map) $f kB, shmem $sh kB"
+}
+echo "# memory (after ${MEM_WAIT} s: mxtlsd trims its heap once a minute)"
+sleep "$MEM_WAIT"
 RES[rss-mxtlsd]=$(rss "$MXTLSD_PID")
 say "mxtlsd VmRSS ${RES[rss-mxtlsd]} kB with $((COUNT * 2)) policies and $COUNT negative answers cached"
+say "  mxtlsd: $(rss_parts "$MXTLSD_PID")"
 if [ -n "$PEER" ]; then
 	# the peer's python process (unshare execs sh, which execs env, then it)
 	RES[rss-peer]=$(rss "$PEER_PID")
 	say "peer VmRSS ${RES[rss-peer]} kB"
+	say "  peer: $(rss_parts "$PEER_PID")"
 fi
 
 echo "# summary (requests/s; ratios mxtlsd/echo, mxtlsd/peer; p99 mxtlsd/echo)"
