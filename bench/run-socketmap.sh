@@ -53,8 +53,11 @@ for f in "$MXTLSD" "$BS"; do
 	[ -x "$f" ] || { echo "run-socketmap.sh: no $f (make milter/mxtlsd bench/bench_socketmap)" >&2; exit 2; }
 done
 [ -n "$PEER" ] || echo "run-socketmap.sh: no mta-sts-daemon (apt-get install postfix-mta-sts-resolver): the peer is skipped" >&2
-export MXTLSD BS PEER COUNT REQUESTS RUNS CONNS_COLD top_builddir
+PEER_ARG=${PEER:-none}	# what the re-run in the namespace is told
+export MXTLSD BS COUNT REQUESTS RUNS CONNS_COLD top_builddir MEM_WAIT POLICY_SERVER
+export PEER=$PEER_ARG
 tb_enter "$0" "$@"
+[ "$PEER" != none ] || PEER=
 ulimit -n 8192 2>/dev/null || :
 mta_init
 D=$TB
