@@ -39,6 +39,7 @@
 struct fetch_xfer {
 	struct mxtls_fetch *f;
 	CURL   *easy;
+	CURLSH *share;			/* this transfer's own DNS cache */
 	struct curl_slist *resolve;
 	mxtls_fetch_cb *cb;
 	void   *arg;
@@ -171,6 +172,25 @@ fetch_write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/*
+ * fetch_xfer_free - the transfer's handles (the easy handle first: it
+ * holds the share) and memory. The pinned addresses live in the share's
+ * DNS cache, not the multi handle's: libcurl keeps CURLOPT_RESOLVE
+ * entries for good and walks its whole cache at every transfer, so in a
+ * daemon that fetches the policies of 100,000 domains a shared cache
+ * would grow without end and make each fetch slower than the last.
+ */
+static void
+fetch_xfer_free(struct fetch_xfer *x)
+{
+	curl_easy_cleanup(x->easy);
+	if (x->share != NULL)
+		(void)curl_share_cleanup(x->share);
+	curl_slist_free_all(x->resolve);
+	free(x->body);
+	free(x);
+}
+
 static void
 fetch_unlink(struct fetch_xfer *x)
 {
@@ -183,10 +203,7 @@ fetch_unlink(struct fetch_xfer *x)
 	if (x->next)
 		x->next->prev = x->prev;
 	curl_multi_remove_handle(f->multi, x->easy);
-	curl_easy_cleanup(x->easy);
-	curl_slist_free_all(x->resolve);
-	free(x->body);
-	free(x);
+	fetch_xfer_free(x);
 }
 
 /* fetch_media_ok - "text/plain" with any parameters, case-insensitive */
@@ -404,6 +421,7 @@ fetch_setup(struct mxtls_fetch *f, struct fetch_xfer *x)
 #define SET(opt, val) bad |= curl_easy_setopt(e, opt, val) != CURLE_OK
 	SET(CURLOPT_URL, x->url);
 	SET(CURLOPT_PRIVATE, x);
+	SET(CURLOPT_SHARE, x->share);
 	SET(CURLOPT_RESOLVE, x->resolve);
 	SET(CURLOPT_PROTOCOLS_STR, "https");
 	SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
@@ -452,18 +470,17 @@ mxtls_fetch_policy(struct mxtls_fetch *f, const char *domain,
 	(void)snprintf(x->url, sizeof(x->url),
 	    "https://%s/.well-known/mta-sts.txt", host);
 	x->easy = curl_easy_init();
+	x->share = curl_share_init();
 	x->resolve = fetch_resolve_list(host, addrs, naddrs);
-	if (x->easy == NULL || x->resolve == NULL || fetch_setup(f, x) != 0) {
-		curl_easy_cleanup(x->easy);
-		curl_slist_free_all(x->resolve);
-		free(x);
+	if (x->easy == NULL || x->share == NULL || x->resolve == NULL ||
+	    curl_share_setopt(x->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) !=
+	    CURLSHE_OK || fetch_setup(f, x) != 0) {
+		fetch_xfer_free(x);
 		return mxtls_why_set(why, MXTLS_ENOMEM,
 		    "cannot set up the fetch of %s", host);
 	}
 	if (curl_multi_add_handle(f->multi, x->easy) != CURLM_OK) {
-		curl_easy_cleanup(x->easy);
-		curl_slist_free_all(x->resolve);
-		free(x);
+		fetch_xfer_free(x);
 		return mxtls_why_set(why, MXTLS_TEMPFAIL,
 		    "cannot start the fetch of %s", host);
 	}
