@@ -1071,9 +1071,19 @@ cache_del_key(struct mxtls_cache *c, MDB_val *k)
 	MDB_txn *txn;
 	int rc;
 
+	int rd;
+
 	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
 		return rc;
-	if ((rc = mdb_del(txn, c->dbi, k, NULL)) != 0)
+	/* the domain's decision goes with its policy: the Exim plugin must
+	 * not keep applying what was purged */
+	rc = mdb_del(txn, c->dbi, k, NULL);
+	rd = mdb_del(txn, c->dec, k, NULL);
+	if (rc == MDB_NOTFOUND && rd == 0)
+		rc = 0;
+	else if (rc == 0 && rd != MDB_NOTFOUND)
+		rc = rd;
+	if (rc != 0)
 		mdb_txn_abort(txn);
 	else
 		rc = mdb_txn_commit(txn);
@@ -1131,7 +1141,8 @@ mxtls_cache_sts_purge(struct mxtls_cache *c, const char *domain,
 	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
 		return cache_fail(c, rc, why, "cannot begin the purge");
 	if ((rc = mdb_stat(txn, c->dbi, &ms)) != 0 ||
-	    (rc = mdb_drop(txn, c->dbi, 0)) != 0)
+	    (rc = mdb_drop(txn, c->dbi, 0)) != 0 ||
+	    (rc = mdb_drop(txn, c->dec, 0)) != 0)
 		mdb_txn_abort(txn);
 	else
 		rc = mdb_txn_commit(txn);

@@ -88,7 +88,8 @@ enum mxtls_status mxtls_cache_sts_list(struct mxtls_cache *cache,
 
 /*
  * mxtls_cache_sts_purge - remove every entry (domain NULL) or one; *count
- * gets the number removed.
+ * gets the number removed. The "dec" records (decisions) of the purged
+ * domains go too; _del removes the domain's decision as well.
  */
 enum mxtls_status mxtls_cache_sts_purge(struct mxtls_cache *cache,
     const char *domain, size_t *count, struct mxtls_why *why);

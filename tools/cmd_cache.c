@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "domain.h"
 #include "sts_json.h"
+#include "summary.h"
 
 struct list_state {
 	struct cli *cli;
@@ -104,32 +105,62 @@ cache_show_text(const struct mxtls_sts_entry *e)
 	}
 }
 
+/*
+ * cache_decision - the summary of the domain's last decision ("dec"
+ * database, what the Exim plugin reads) into text; 0 when there is none
+ */
+static int
+cache_decision(struct mxtls_cache *cache, const char *domain, char *text,
+    size_t textsz)
+{
+	struct mxtls_summary s;
+	struct mxtls_why why;
+
+	return mxtls_cache_dec_get(cache, domain, &s, &why) == MXTLS_OK &&
+	    mxtls_summary_format(&s, text, textsz) > 0;
+}
+
 static int
 cache_show(struct cli *cli, struct mxtls_cache *cache, const char *domain)
 {
+	char dec[MXTLS_SUMMARY_TEXT_MAX + 1];
 	struct mxtls_sts_entry e;
 	struct mxtls_why why;
 	enum mxtls_status st;
+	json_t *j;
+	int have_dec;
 
 	memset(&e, 0, sizeof(e));
 	mxtls_why_clear(&why);
+	have_dec = cache_decision(cache, domain, dec, sizeof(dec));
 	st = mxtls_cache_sts_get(cache, domain, &e, 1, &why);
-	if (st == MXTLS_NOTFOUND) {
+	if (st == MXTLS_NOTFOUND && !have_dec) {
 		if (cli->json)
-			cli_json_out(json_pack("{s:s, s:n}", "domain", domain,
-			    "sts"));
+			cli_json_out(json_pack("{s:s, s:n, s:n}", "domain",
+			    domain, "sts", "decision"));
 		else
 			printf("%s: not in the cache\n", domain);
 		return CLI_EXIT_NO;
 	}
-	if (st != MXTLS_OK) {
+	if (st != MXTLS_OK && st != MXTLS_NOTFOUND) {
 		cli_err("%s", why.text);
 		return CLI_EXIT_ERR;
 	}
 	if (cli->json) {
-		cli_json_out(mxtls_sts_entry_json(&e));
+		j = st == MXTLS_OK ? mxtls_sts_entry_json(&e) :
+		    json_pack("{s:s, s:n}", "domain", domain, "sts");
+		if (j != NULL)
+			json_object_set_new(j, "decision", have_dec ?
+			    json_string(dec) : json_null());
+		cli_json_out(j);
 	} else {
-		cache_show_text(&e);
+		if (st == MXTLS_OK)
+			cache_show_text(&e);
+		else
+			printf("%s\n  policy: none cached\n", domain);
+		if (have_dec)
+			printf("  decision (what the Exim plugin reads): %s\n",
+			    dec);
 	}
 	mxtls_sts_entry_clear(&e);
 	return CLI_EXIT_OK;
