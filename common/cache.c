@@ -1299,108 +1299,48 @@ out:
 	return st;
 }
 
-/* ------------------------------------------------------------ dane */
+/* ------------------------------------------------------------ dane, dec */
 
 /*
- * cache_dane_find - in the read transaction txn, the "dane" database of a
- * handle opened before a writer created it. Returns an LMDB code
+ * "dane" and "dec" are read the same way: a read-only handle opened on
+ * a file older than them finds them only once a writer has created them,
+ * so each get looks for its database again until it is there. Their
+ * records are made before the write transaction (unlike "sts" entries).
+ */
+typedef enum mxtls_status cache_decode_fn(void *out,
+    const unsigned char *buf, size_t len, struct mxtls_why *why);
+
+/*
+ * cache_lazy_find - in the read transaction txn, the database name of a
+ * handle that may not have it yet (*have 0). Returns an LMDB code
  * (MDB_NOTFOUND: still none); *opened tells the caller to commit txn so
  * that the handle outlives it.
  */
 static int
-cache_dane_find(struct mxtls_cache *c, MDB_txn *txn, int *opened)
+cache_lazy_find(MDB_txn *txn, const char *name, MDB_dbi *dbi, int have,
+    int *opened)
 {
 	int rc;
 
 	*opened = 0;
-	if (c->have_dane)
+	if (have)
 		return 0;
-	if ((rc = mdb_dbi_open(txn, "dane", 0, &c->dane)) == 0)
+	if ((rc = mdb_dbi_open(txn, name, 0, dbi)) == 0)
 		*opened = 1;
 	return rc;
 }
 
-enum mxtls_status
-mxtls_cache_dane_get(struct mxtls_cache *c, const char *host,
-    struct mxtls_dane_entry *out, struct mxtls_why *why)
+/*
+ * cache_lazy_get - read the record of in (a domain or host, made into
+ * key) from the database name (*dbi, *have) and decode it into out.
+ * what names the record in messages. MXTLS_OK, MXTLS_NOTFOUND, or
+ * MXTLS_TEMPFAIL with why.
+ */
+static enum mxtls_status
+cache_lazy_get(struct mxtls_cache *c, const char *name, MDB_dbi *dbi,
+    int *have, const char *in, char *key, cache_decode_fn *decode,
+    void *out, const char *what, struct mxtls_why *why)
 {
-	char key[MXTLS_DOMAIN_MAX + 1];
-	struct mxtls_why dwhy;
-	enum mxtls_status st;
-	MDB_txn *txn;
-	MDB_val k, v;
-	int rc, opened;
-
-	out->host[0] = '\0';
-	out->ntlsa = 0;
-	if ((st = cache_enter(c, 0, why)) != MXTLS_OK ||
-	    (st = cache_key(host, key, &k, why)) != MXTLS_OK)
-		return st;
-	if ((rc = cache_txn_begin(c->env, MDB_RDONLY, &txn)) != 0)
-		return cache_fail(c, rc, why, "cannot begin reading %s", key);
-	if ((rc = cache_dane_find(c, txn, &opened)) == 0 &&
-	    (rc = mdb_get(txn, c->dane, &k, &v)) == 0)
-		st = mxtls_dane_entry_decode(out, v.mv_data, v.mv_size, &dwhy);
-	if (opened && mdb_txn_commit(txn) == 0)
-		c->have_dane = 1;	/* the handle now outlives txn */
-	else if (!opened)
-		mdb_txn_abort(txn);
-	if (rc == MDB_NOTFOUND)
-		return MXTLS_NOTFOUND;
-	if (rc != 0)
-		return cache_fail(c, rc, why,
-		    "cannot read the DANE entry of %s", key);
-	if (st != MXTLS_OK)
-		return cache_decode_fail(c, key, st, &dwhy, why);
-	memcpy(out->host, key, k.mv_size + 1);
-	return MXTLS_OK;
-}
-
-enum mxtls_status
-mxtls_cache_dane_put(struct mxtls_cache *c, const struct mxtls_dane_entry *e,
-    struct mxtls_why *why)
-{
-	char key[MXTLS_DOMAIN_MAX + 1];
-	struct cache_put p;
-	enum mxtls_status st;
-	unsigned char *rec;
-
-	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
-	    (st = cache_writable(c, why)) != MXTLS_OK ||
-	    (st = cache_key(e->host, key, &p.k, why)) != MXTLS_OK)
-		return st;
-	if ((st = mxtls_dane_entry_encode(e, &rec, &p.rec.mv_size, why)) !=
-	    MXTLS_OK)
-		return st;
-	p.rec.mv_data = rec;
-	p.dbi = c->dane;	/* a writable handle always has it */
-	p.sts = NULL;
-	st = cache_put(c, &p, why);
-	free(rec);
-	return st;
-}
-
-/* ------------------------------------------------------------ dec */
-
-/* cache_dec_find - cache_dane_find for the "dec" database */
-static int
-cache_dec_find(struct mxtls_cache *c, MDB_txn *txn, int *opened)
-{
-	int rc;
-
-	*opened = 0;
-	if (c->have_dec)
-		return 0;
-	if ((rc = mdb_dbi_open(txn, "dec", 0, &c->dec)) == 0)
-		*opened = 1;
-	return rc;
-}
-
-enum mxtls_status
-mxtls_cache_dec_get(struct mxtls_cache *c, const char *domain,
-    struct mxtls_summary *out, struct mxtls_why *why)
-{
-	char key[MXTLS_DOMAIN_MAX + 1];
 	struct mxtls_why dwhy;
 	enum mxtls_status st = MXTLS_OK;
 	MDB_txn *txn;
@@ -1408,47 +1348,117 @@ mxtls_cache_dec_get(struct mxtls_cache *c, const char *domain,
 	int rc, opened;
 
 	if ((st = cache_enter(c, 0, why)) != MXTLS_OK ||
-	    (st = cache_key(domain, key, &k, why)) != MXTLS_OK)
+	    (st = cache_key(in, key, &k, why)) != MXTLS_OK)
 		return st;
 	if ((rc = cache_txn_begin(c->env, MDB_RDONLY, &txn)) != 0)
 		return cache_fail(c, rc, why, "cannot begin reading %s", key);
-	if ((rc = cache_dec_find(c, txn, &opened)) == 0 &&
-	    (rc = mdb_get(txn, c->dec, &k, &v)) == 0)
-		st = mxtls_dec_record_decode(out, v.mv_data, v.mv_size, &dwhy);
+	if ((rc = cache_lazy_find(txn, name, dbi, *have, &opened)) == 0 &&
+	    (rc = mdb_get(txn, *dbi, &k, &v)) == 0)
+		st = decode(out, v.mv_data, v.mv_size, &dwhy);
 	if (opened && mdb_txn_commit(txn) == 0)
-		c->have_dec = 1;	/* the handle now outlives txn */
+		*have = 1;	/* the handle now outlives txn */
 	else if (!opened)
 		mdb_txn_abort(txn);
 	if (rc == MDB_NOTFOUND)
 		return MXTLS_NOTFOUND;
 	if (rc != 0)
-		return cache_fail(c, rc, why,
-		    "cannot read the decision of %s", key);
+		return cache_fail(c, rc, why, "cannot read the %s of %s", what,
+		    key);
 	if (st != MXTLS_OK)
 		return cache_decode_fail(c, key, st, &dwhy, why);
 	return MXTLS_OK;
+}
+
+/*
+ * cache_put_rec - store the record rec (len bytes, made by the caller,
+ * who frees it) under in in the database *dbi, which a writable handle
+ * always has (same map-full handling as every put)
+ */
+static enum mxtls_status
+cache_put_rec(struct mxtls_cache *c, const MDB_dbi *dbi, const char *in,
+    unsigned char *rec, size_t len, struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+	struct cache_put p;
+	enum mxtls_status st;
+
+	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
+	    (st = cache_writable(c, why)) != MXTLS_OK ||
+	    (st = cache_key(in, key, &p.k, why)) != MXTLS_OK)
+		return st;
+	p.rec.mv_data = rec;
+	p.rec.mv_size = len;
+	p.dbi = *dbi;		/* read after cache_enter() may reopen */
+	p.sts = NULL;
+	return cache_put(c, &p, why);
+}
+
+static enum mxtls_status
+cache_dane_decode(void *out, const unsigned char *buf, size_t len,
+    struct mxtls_why *why)
+{
+	return mxtls_dane_entry_decode(out, buf, len, why);
+}
+
+enum mxtls_status
+mxtls_cache_dane_get(struct mxtls_cache *c, const char *host,
+    struct mxtls_dane_entry *out, struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+	enum mxtls_status st;
+
+	out->host[0] = '\0';
+	out->ntlsa = 0;
+	st = cache_lazy_get(c, "dane", &c->dane, &c->have_dane, host, key,
+	    cache_dane_decode, out, "DANE entry", why);
+	if (st == MXTLS_OK)
+		mxtls_strlcpy(out->host, key, sizeof(out->host));
+	return st;
+}
+
+enum mxtls_status
+mxtls_cache_dane_put(struct mxtls_cache *c, const struct mxtls_dane_entry *e,
+    struct mxtls_why *why)
+{
+	enum mxtls_status st;
+	unsigned char *rec;
+	size_t len;
+
+	if ((st = mxtls_dane_entry_encode(e, &rec, &len, why)) != MXTLS_OK)
+		return st;
+	st = cache_put_rec(c, &c->dane, e->host, rec, len, why);
+	free(rec);
+	return st;
+}
+
+static enum mxtls_status
+cache_dec_decode(void *out, const unsigned char *buf, size_t len,
+    struct mxtls_why *why)
+{
+	return mxtls_dec_record_decode(out, buf, len, why);
+}
+
+enum mxtls_status
+mxtls_cache_dec_get(struct mxtls_cache *c, const char *domain,
+    struct mxtls_summary *out, struct mxtls_why *why)
+{
+	char key[MXTLS_DOMAIN_MAX + 1];
+
+	return cache_lazy_get(c, "dec", &c->dec, &c->have_dec, domain, key,
+	    cache_dec_decode, out, "decision", why);
 }
 
 enum mxtls_status
 mxtls_cache_dec_put(struct mxtls_cache *c, const char *domain,
     const struct mxtls_summary *s, struct mxtls_why *why)
 {
-	char key[MXTLS_DOMAIN_MAX + 1];
-	struct cache_put p;
 	enum mxtls_status st;
 	unsigned char *rec;
+	size_t len;
 
-	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
-	    (st = cache_writable(c, why)) != MXTLS_OK ||
-	    (st = cache_key(domain, key, &p.k, why)) != MXTLS_OK)
+	if ((st = mxtls_dec_record_encode(s, &rec, &len, why)) != MXTLS_OK)
 		return st;
-	if ((st = mxtls_dec_record_encode(s, &rec, &p.rec.mv_size, why)) !=
-	    MXTLS_OK)
-		return st;
-	p.rec.mv_data = rec;
-	p.dbi = c->dec;		/* a writable handle always has it */
-	p.sts = NULL;
-	st = cache_put(c, &p, why);
+	st = cache_put_rec(c, &c->dec, domain, rec, len, why);
 	free(rec);
 	return st;
 }
