@@ -61,6 +61,11 @@
 #	mta_sendmail_prepare
 #		SM_ROOT = that unpacked tree; on failure SM_SKIP is the reason
 #		(not unpacked yet, missing libraries or m4).
+#	mta_exim_fetch, mta_exim_prepare
+#		The same for Exim 4.96 (exim4-daemon-heavy, exim4-base;
+#		tests/mta/fetch-exim, which also creates the Debian-exim user):
+#		EXIM_ROOT, or EXIM_SKIP (not unpacked, missing libraries, no
+#		Debian-exim user).
 #	mta_sendmail_setup DIR MAPSPEC
 #		DIR/sm/mta.cf from m4 with "Kmtasts socket -T<TMPF> MAPSPEC"
 #		(e.g. unix:DIR/mxtlsd.sock or inet:18461@127.0.0.1), a queue,
@@ -343,42 +348,70 @@ mta_postfix_wait() {
 	return 1
 }
 
-# ------------------------------------------------------------------ Exim
-# mta_exim_root - EXIM_ROOT = where this apt candidate is (to be) unpacked
-mta_exim_root() {
+# ------------------------------------------------------------------ unpacked MTAs
+# Exim and Sendmail conflict with the postfix package: their Debian
+# packages are unpacked with dpkg -x into $TMPDIR/mxtls-NAME-cache.UID/
+# VERSION by tests/mta/fetch-NAME (which needs Debian's archive; run by
+# .ci/run and demo/quickstart, never by a test). These helpers set
+# MTA_ROOT, or MTA_SKIP with the reason.
+
+# mta__root NAME PACKAGE MODE - MTA_ROOT = where PACKAGE's apt candidate
+# is (to be) unpacked; the cache directory is made with MODE
+mta__root() {
 	local ver root
+	MTA_SKIP='' MTA_ROOT=''
 	command -v apt-cache >/dev/null && command -v dpkg >/dev/null ||
-	    { EXIM_SKIP="no apt-cache/dpkg"; return 1; }
-	ver=$(apt-cache policy exim4-daemon-heavy 2>/dev/null |
-	    sed -n 's/^ *Candidate: *//p')
-	case $ver in ''|'(none)') EXIM_SKIP="apt knows no exim4-daemon-heavy"; return 1 ;; esac
-	root=${TMPDIR:-/tmp}/mxtls-exim-cache.$EUID
-	{ [ -d "$root" ] || mkdir -m 755 "$root"; } && [ -O "$root" ] && [ ! -L "$root" ] ||
-	    { EXIM_SKIP="unsafe cache dir $root"; return 1; }
-	EXIM_ROOT=$root/${ver//[^A-Za-z0-9.+~-]/_}
+	    { MTA_SKIP="no apt-cache/dpkg"; return 1; }
+	ver=$(apt-cache policy "$2" 2>/dev/null | sed -n 's/^ *Candidate: *//p')
+	case $ver in ''|'(none)') MTA_SKIP="apt knows no $2"; return 1 ;; esac
+	root=${TMPDIR:-/tmp}/mxtls-$1-cache.$EUID
+	{ [ -d "$root" ] || mkdir -m "$3" "$root"; } && [ -O "$root" ] && [ ! -L "$root" ] ||
+	    { MTA_SKIP="unsafe cache dir $root"; return 1; }
+	MTA_ROOT=$root/${ver//[^A-Za-z0-9.+~-]/_}
 }
 
-# mta_exim_fetch - download and unpack Exim (needs Debian's archive; run
-# by tests/mta/fetch-exim, never by a test)
-mta_exim_fetch() {
-	local tmp f
-	EXIM_SKIP='' EXIM_ROOT=''
-	mta_exim_root || return 1
-	[ -x "$EXIM_ROOT/usr/sbin/exim4" ] && return 0
-	tmp=$(mktemp -d "${EXIM_ROOT%/*}/.dl.XXXXXX") || return 1
-	chmod 755 "$tmp"
-	if ! (cd "$tmp" && apt-get download exim4-daemon-heavy exim4-base \
-	    >/dev/null 2>&1); then
+# mta__unpack NAME MODE BINARY PACKAGE... - download the PACKAGEs (the
+# first one names the version) and dpkg -x them into MTA_ROOT, unless
+# MTA_ROOT/BINARY is there already
+mta__unpack() {
+	local name=$1 mode=$2 bin=$3 tmp f
+	shift 3
+	mta__root "$name" "$1" "$mode" || return 1
+	[ -x "$MTA_ROOT/$bin" ] && return 0
+	tmp=$(mktemp -d "${MTA_ROOT%/*}/.dl.XXXXXX") || return 1
+	if ! (cd "$tmp" && apt-get download "$@" >/dev/null 2>&1); then
 		rm -rf "$tmp"
-		EXIM_SKIP="apt-get download exim4-daemon-heavy exim4-base failed"
+		MTA_SKIP="apt-get download $* failed"
 		return 1
 	fi
 	mkdir -p "$tmp/root"
 	for f in "$tmp"/*.deb; do
 		dpkg -x "$f" "$tmp/root" || { rm -rf "$tmp"; return 1; }
 	done
-	rm -rf "$EXIM_ROOT"
-	mv "$tmp/root" "$EXIM_ROOT" && rm -rf "$tmp"
+	rm -rf "$MTA_ROOT"
+	mv "$tmp/root" "$MTA_ROOT" && rm -rf "$tmp"
+}
+
+# mta__find NAME PACKAGE MODE BINARY HINT - MTA_ROOT of an unpacked tree
+# whose BINARY finds its libraries (HINT: the packages that may be missing)
+mta__find() {
+	local missing
+	mta__root "$1" "$2" "$3" || return 1
+	if [ ! -x "$MTA_ROOT/$4" ]; then
+		MTA_SKIP="$1 is not unpacked: run tests/mta/fetch-$1 first (.ci/run does)"
+		return 1
+	fi
+	missing=$(ldd "$MTA_ROOT/$4" 2>/dev/null | grep 'not found' | tr -s ' \t\n' ' ')
+	[ -z "$missing" ] || { MTA_SKIP="${4##*/} needs libraries: $missing(apt-get install $5 ...)"; return 1; }
+}
+
+# ------------------------------------------------------------------ Exim
+# mta_exim_fetch - download and unpack Exim (tests/mta/fetch-exim)
+mta_exim_fetch() {
+	mta__unpack exim 755 usr/sbin/exim4 exim4-daemon-heavy exim4-base
+	local rc=$?
+	EXIM_ROOT=$MTA_ROOT EXIM_SKIP=$MTA_SKIP
+	return $rc
 }
 
 # mta_exim_prepare - find the unpacked Exim; EXIM_SKIP says why not
@@ -386,15 +419,12 @@ mta_exim_prepare() {
 	EXIM_SKIP='' EXIM_ROOT=''
 	[ "${MXTLS_IN_NETNS:-}" = 1 ] && [ -n "${EXIM_ROOT_CACHED:-}" ] && {
 		EXIM_ROOT=$EXIM_ROOT_CACHED; return 0; }
-	mta_exim_root || return 1
-	if [ ! -x "$EXIM_ROOT/usr/sbin/exim4" ]; then
-		EXIM_SKIP="Exim is not unpacked: run tests/mta/fetch-exim first (.ci/run does)"
+	if ! mta__find exim exim4-daemon-heavy 755 usr/sbin/exim4 \
+	    "libmariadb3 libidn12 libspf2-2"; then
+		EXIM_SKIP=$MTA_SKIP
 		return 1
 	fi
-	if ldd "$EXIM_ROOT/usr/sbin/exim4" 2>/dev/null | grep -q 'not found'; then
-		EXIM_SKIP="exim4 needs libraries: $(ldd "$EXIM_ROOT/usr/sbin/exim4" | grep 'not found' | tr -s ' \t\n' ' ')(apt-get install libmariadb3 libidn12 libspf2-2 ...)"
-		return 1
-	fi
+	EXIM_ROOT=$MTA_ROOT
 	id Debian-exim >/dev/null 2>&1 ||
 	    { EXIM_SKIP="no Debian-exim user: run tests/mta/fetch-exim as root first"; return 1; }
 	export EXIM_ROOT_CACHED=$EXIM_ROOT
@@ -402,40 +432,13 @@ mta_exim_prepare() {
 }
 
 # ------------------------------------------------------------------ Sendmail
-# mta_sendmail_root - SM_ROOT = where this apt candidate is (to be) unpacked
-mta_sendmail_root() {
-	local ver root
-	command -v apt-cache >/dev/null && command -v dpkg >/dev/null ||
-	    { SM_SKIP="no apt-cache/dpkg"; return 1; }
-	ver=$(apt-cache policy sendmail-bin 2>/dev/null |
-	    sed -n 's/^ *Candidate: *//p')
-	case $ver in ''|'(none)') SM_SKIP="apt knows no sendmail-bin"; return 1 ;; esac
-	root=${TMPDIR:-/tmp}/mxtls-sendmail-cache.$EUID
-	{ [ -d "$root" ] || mkdir -m 700 "$root"; } && [ -O "$root" ] && [ ! -L "$root" ] ||
-	    { SM_SKIP="unsafe cache dir $root"; return 1; }
-	SM_ROOT=$root/${ver//[^A-Za-z0-9.+~-]/_}
-}
-
-# mta_sendmail_fetch - download and unpack Sendmail (needs Debian's archive;
-# run by .ci/run and demo/quickstart, never by a test)
+# mta_sendmail_fetch - download and unpack Sendmail (tests/mta/fetch-sendmail)
 mta_sendmail_fetch() {
-	local tmp f
-	SM_SKIP='' SM_ROOT=''
-	mta_sendmail_root || return 1
-	[ -x "$SM_ROOT/usr/libexec/sendmail/sendmail" ] && return 0
-	tmp=$(mktemp -d "${SM_ROOT%/*}/.dl.XXXXXX") || return 1
-	if ! (cd "$tmp" && apt-get download sendmail-bin sendmail-base \
-	    sendmail-cf >/dev/null 2>&1); then
-		rm -rf "$tmp"
-		SM_SKIP="apt-get download sendmail-bin sendmail-base sendmail-cf failed"
-		return 1
-	fi
-	mkdir -p "$tmp/root"
-	for f in "$tmp"/*.deb; do
-		dpkg -x "$f" "$tmp/root" || { rm -rf "$tmp"; return 1; }
-	done
-	rm -rf "$SM_ROOT"
-	mv "$tmp/root" "$SM_ROOT" && rm -rf "$tmp"
+	mta__unpack sendmail 700 usr/libexec/sendmail/sendmail sendmail-bin \
+	    sendmail-base sendmail-cf
+	local rc=$?
+	SM_ROOT=$MTA_ROOT SM_SKIP=$MTA_SKIP
+	return $rc
 }
 
 # mta_sendmail_prepare - find the unpacked Sendmail; SM_SKIP says why not
@@ -443,15 +446,12 @@ mta_sendmail_prepare() {
 	SM_SKIP='' SM_ROOT=''
 	[ "${MXTLS_IN_NETNS:-}" = 1 ] && [ -n "${SM_ROOT_CACHED:-}" ] && {
 		SM_ROOT=$SM_ROOT_CACHED; return 0; }
-	mta_sendmail_root || return 1
-	if [ ! -x "$SM_ROOT/usr/libexec/sendmail/sendmail" ]; then
-		SM_SKIP="Sendmail is not unpacked: run tests/mta/fetch-sendmail first (.ci/run does)"
+	if ! mta__find sendmail sendmail-bin 700 usr/libexec/sendmail/sendmail \
+	    libwrap0; then
+		SM_SKIP=$MTA_SKIP
 		return 1
 	fi
-	if ldd "$SM_ROOT/usr/libexec/sendmail/sendmail" 2>/dev/null | grep -q 'not found'; then
-		SM_SKIP="sendmail needs libraries: $(ldd "$SM_ROOT/usr/libexec/sendmail/sendmail" | grep 'not found' | tr -s ' \t\n' ' ')(apt-get install libwrap0 ...)"
-		return 1
-	fi
+	SM_ROOT=$MTA_ROOT
 	command -v m4 >/dev/null || { SM_SKIP="no m4 (package m4)"; return 1; }
 	export SM_ROOT_CACHED=$SM_ROOT
 	return 0
