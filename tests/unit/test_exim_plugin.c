@@ -457,7 +457,8 @@ test_corrupt(void)
 	}
 	(void)snprintf(file, sizeof(file), "%s/bad.conf", dir);
 	if ((fp = fopen(file, "w")) != NULL) {
-		fprintf(fp, "cache_dir = %s\nexim_daemon =\n", bad);
+		fprintf(fp, "cache_dir = %s\nexim_daemon =\n"
+		    "exim_inline_resolve = no\n", bad);
 		fclose(fp);
 	}
 	rc = call(f_policy, "enforce.example", file, NULL, &y);
