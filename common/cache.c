@@ -65,6 +65,19 @@
  *	A handle serves one thread at a time (a threaded caller serialises
  *	its calls; LMDB forbids opening one environment twice in a process).
  *
+ *	Write-behind (mxtls_cache_write_behind, for mxtlsd): puts encode the
+ *	record on the caller's thread and queue it; the thread of
+ *	cache_writer.c stores each batch in one write transaction (one
+ *	fsync for up to CACHE_WB_BATCH records), and when that fails (a full
+ *	map) record by record with the usual eviction, telling the owner
+ *	through its report function. An sts record queued without its body
+ *	gets the stored body then, inside the writer's transaction. The
+ *	caller's thread keeps reading; both threads take maplock shared for
+ *	each transaction, and adopting a map grown by another process takes
+ *	it exclusive (mdb_env_set_mapsize wants no transaction active in the
+ *	process). Deletes, purges and evictions flush the queue first, so a
+ *	queued put never undoes them; close writes what is queued.
+ *
  *	Fork: LMDB forbids using an MDB_env in any process but the one that
  *	opened it. A handle records the pid and a fork generation at open;
  *	a pthread_atfork() child handler bumps the generation. Reads compare
@@ -118,6 +131,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cache_writer.h"
 #include "clock.h"
 #include "cursor.h"
 #include "summary.h"
@@ -149,12 +163,25 @@ struct mxtls_cache {
 	unsigned long gen;	/* cache_fork_gen when env was opened */
 	int	flags;		/* MXTLS_CACHE_* */
 	size_t	map_size;	/* as asked by the caller; 0: LMDB's */
+	/* write-behind (mxtls_cache_write_behind); NULL: puts commit */
+	struct cache_writer *writer;
+	mxtls_cache_report_fn *report;
+	void   *report_arg;
+	/*
+	 * With a writer, two threads use env: every transaction holds
+	 * maplock shared, and adopting a map grown by another process
+	 * (mdb_env_set_mapsize, which needs no transaction active in the
+	 * process) holds it exclusive.
+	 */
+	pthread_rwlock_t maplock;
+	int	use_maplock;
 	char	dir[PATH_MAX];
 };
 
 /* Environments inherited over fork(): never closed, see DESCRIPTION. */
 struct cache_orphan {
 	MDB_env	*env;
+	struct cache_writer *writer;	/* a parent's write-behind, or NULL */
 	struct cache_orphan *next;
 };
 static struct cache_orphan *cache_orphans;
@@ -171,13 +198,15 @@ struct cache_buf {
 };
 
 static void
-cache_orphan(MDB_env *env)
+cache_orphan(MDB_env *env, struct cache_writer *writer)
 {
 	struct cache_orphan *o;
 
-	if (env == NULL || (o = malloc(sizeof(*o))) == NULL)
+	if ((env == NULL && writer == NULL) ||
+	    (o = malloc(sizeof(*o))) == NULL)
 		return;		/* without memory the env is simply leaked */
 	o->env = env;
+	o->writer = writer;
 	o->next = cache_orphans;
 	cache_orphans = o;
 }
@@ -228,11 +257,12 @@ cache_fail(const struct mxtls_cache *c, int rc, struct mxtls_why *why,
 
 /*
  * cache_txn_begin - begin a transaction, adopting a map grown by another
- * process (MDB_MAP_RESIZED) and clearing stale reader slots
- * (MDB_READERS_FULL) before retrying. Returns an LMDB code.
+ * process (MDB_MAP_RESIZED; only when resize is set, else that code is
+ * returned) and clearing stale reader slots (MDB_READERS_FULL) before
+ * retrying. Returns an LMDB code.
  */
 static int
-cache_txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
+cache_txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn, int resize)
 {
 	int rc, tries, dead;
 
@@ -241,6 +271,8 @@ cache_txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
 		if (rc == 0 || tries >= CACHE_BEGIN_TRIES)
 			return rc;
 		if (rc == MDB_MAP_RESIZED) {
+			if (!resize)
+				return rc;
 			if (mdb_env_set_mapsize(env, 0) != 0)
 				return rc;
 		} else if (rc == MDB_READERS_FULL) {
@@ -249,6 +281,49 @@ cache_txn_begin(MDB_env *env, unsigned flags, MDB_txn **txn)
 		} else
 			return rc;
 	}
+}
+
+/*
+ * cache_txn - begin a transaction on c; with a writer thread, under
+ * maplock (see struct mxtls_cache), which cache_txn_end() releases.
+ */
+static int
+cache_txn(struct mxtls_cache *c, unsigned flags, MDB_txn **txn)
+{
+	int rc, tries;
+
+	if (!c->use_maplock)
+		return cache_txn_begin(c->env, flags, txn, 1);
+	for (tries = 1;; tries++) {
+		(void)pthread_rwlock_rdlock(&c->maplock);
+		rc = cache_txn_begin(c->env, flags, txn, 0);
+		if (rc == 0)
+			return 0;
+		(void)pthread_rwlock_unlock(&c->maplock);
+		if (rc != MDB_MAP_RESIZED || tries >= CACHE_BEGIN_TRIES)
+			return rc;
+		/* no transaction of this process is active while we hold it */
+		(void)pthread_rwlock_wrlock(&c->maplock);
+		rc = mdb_env_set_mapsize(c->env, 0);
+		(void)pthread_rwlock_unlock(&c->maplock);
+		if (rc != 0)
+			return MDB_MAP_RESIZED;
+	}
+}
+
+/* cache_txn_end - commit (commit != 0) or abort txn; an LMDB code */
+static int
+cache_txn_end(struct mxtls_cache *c, MDB_txn *txn, int commit)
+{
+	int rc = 0;
+
+	if (commit)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	if (c->use_maplock)
+		(void)pthread_rwlock_unlock(&c->maplock);
+	return rc;
 }
 
 /* cache_mkdir - create the cache directory (one level) if it is missing */
@@ -327,7 +402,8 @@ cache_env_open(struct mxtls_cache *c, struct mxtls_why *why)
 		    rdonly ? "read-only" : "for writing");
 	}
 	(void)mdb_reader_check(env, &dead);
-	if ((rc = cache_txn_begin(env, rdonly ? MDB_RDONLY : 0, &txn)) != 0) {
+	if ((rc = cache_txn_begin(env, rdonly ? MDB_RDONLY : 0, &txn,
+	    1)) != 0) {
 		mdb_env_close(env);
 		return cache_fail(c, rc, why, "cannot begin a transaction");
 	}
@@ -364,10 +440,14 @@ cache_enter(struct mxtls_cache *c, int check_pid, struct mxtls_why *why)
 	mxtls_why_clear(why);
 	if (c->env != NULL && cache_ours(c, check_pid))
 		return MXTLS_OK;
-	if (c->env != NULL) {
-		cache_orphan(c->env);	/* the parent's: do not touch */
-		c->env = NULL;
-	}
+	/* the parent's writer thread does not exist here, and its locks may
+	 * be held for good: write synchronously; the writer is kept, never
+	 * used again (like the environment) */
+	if (c->env != NULL || c->writer != NULL)
+		cache_orphan(c->env, c->writer);  /* the parent's: do not touch */
+	c->env = NULL;
+	c->writer = NULL;
+	c->use_maplock = 0;
 	return cache_env_open(c, why);
 }
 
@@ -457,11 +537,15 @@ mxtls_cache_close(struct mxtls_cache *c)
 {
 	if (c == NULL)
 		return;
-	if (c->env != NULL) {
-		if (cache_ours(c, 1))
+	if (!cache_ours(c, 1))
+		cache_orphan(c->env, c->writer);	/* a child's copies */
+	else {
+		if (c->writer != NULL) {
+			cache_writer_stop(c->writer);	/* writes the queue */
+			(void)pthread_rwlock_destroy(&c->maplock);
+		}
+		if (c->env != NULL)
 			mdb_env_close(c->env);
-		else
-			cache_orphan(c->env);	/* a forked child's copy */
 	}
 	free(c);
 }
@@ -498,12 +582,12 @@ mxtls_cache_sts_get(struct mxtls_cache *c, const char *domain,
 	if ((st = cache_enter(c, 0, why)) != MXTLS_OK ||
 	    (st = cache_key(domain, key, &k, why)) != MXTLS_OK)
 		return st;
-	if ((rc = cache_txn_begin(c->env, MDB_RDONLY, &txn)) != 0)
+	if ((rc = cache_txn(c, MDB_RDONLY, &txn)) != 0)
 		return cache_fail(c, rc, why, "cannot begin reading %s", key);
 	if ((rc = mdb_get(txn, c->dbi, &k, &v)) == 0)
 		st = mxtls_sts_entry_decode(out, v.mv_data, v.mv_size,
 		    want_body, &dwhy);
-	mdb_txn_abort(txn);
+	(void)cache_txn_end(c, txn, 0);
 	if (rc == MDB_NOTFOUND)
 		return MXTLS_NOTFOUND;
 	if (rc != 0)
@@ -568,6 +652,30 @@ struct cache_put {
 };
 
 /*
+ * cache_put_in - store p in the write transaction txn. Returns an LMDB
+ * code; when it is 0, *st tells whether the record could be made (when
+ * not, nothing was stored and txn is still usable).
+ */
+static int
+cache_put_in(struct mxtls_cache *c, MDB_txn *txn, struct cache_put *p,
+    enum mxtls_status *st, struct mxtls_why *why)
+{
+	MDB_val rec;
+	int rc;
+
+	*st = MXTLS_OK;
+	rec = p->rec;
+	if (p->sts != NULL &&
+	    (*st = cache_encode(c, txn, &p->k, p->sts, &rec, why)) !=
+	    MXTLS_OK)
+		return 0;
+	rc = mdb_put(txn, p->dbi, &p->k, &rec, 0);
+	if (p->sts != NULL)
+		free(rec.mv_data);
+	return rc;
+}
+
+/*
  * cache_put_try - one write transaction storing p. Returns an LMDB code;
  * when it is 0, *st tells whether the record could be made.
  */
@@ -576,26 +684,15 @@ cache_put_try(struct mxtls_cache *c, struct cache_put *p,
     enum mxtls_status *st, struct mxtls_why *why)
 {
 	MDB_txn *txn;
-	MDB_val rec;
 	int rc;
 
-	*st = MXTLS_OK;
-	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
+	if ((rc = cache_txn(c, 0, &txn)) != 0)
 		return rc;
-	rec = p->rec;
-	if (p->sts != NULL &&
-	    (*st = cache_encode(c, txn, &p->k, p->sts, &rec, why)) !=
-	    MXTLS_OK) {
-		mdb_txn_abort(txn);
-		return 0;
+	if ((rc = cache_put_in(c, txn, p, st, why)) != 0 || *st != MXTLS_OK) {
+		(void)cache_txn_end(c, txn, 0);
+		return rc;
 	}
-	if ((rc = mdb_put(txn, p->dbi, &p->k, &rec, 0)) != 0)
-		mdb_txn_abort(txn);
-	else
-		rc = mdb_txn_commit(txn);
-	if (p->sts != NULL)
-		free(rec.mv_data);
-	return rc;
+	return cache_txn_end(c, txn, 1);
 }
 
 /* cache_refreshed - when an entry was last refreshed, for LRU eviction */
@@ -698,7 +795,7 @@ cache_note_evictions(struct mxtls_cache *c, size_t n)
 	size_t i;
 	int rc;
 
-	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
+	if ((rc = cache_txn(c, 0, &txn)) != 0)
 		return rc;
 	k.mv_data = (void *)CACHE_META_EVICTED;
 	k.mv_size = sizeof(CACHE_META_EVICTED) - 1;
@@ -716,10 +813,10 @@ cache_note_evictions(struct mxtls_cache *c, size_t n)
 	v.mv_data = buf;
 	v.mv_size = sizeof(buf);
 	if ((rc = mdb_put(txn, c->meta, &k, &v, 0)) != 0) {
-		mdb_txn_abort(txn);
+		(void)cache_txn_end(c, txn, 0);
 		return rc;
 	}
-	return mdb_txn_commit(txn);
+	return cache_txn_end(c, txn, 1);
 }
 
 /* cache_spared - whether key k of database dbi is the one being written */
@@ -738,9 +835,9 @@ cache_evict_end(struct mxtls_cache *c, MDB_txn *txn, int rc,
     struct cache_scratch *s, size_t *count)
 {
 	if (rc == 0)
-		rc = mdb_txn_commit(txn);
+		rc = cache_txn_end(c, txn, 1);
 	else
-		mdb_txn_abort(txn);
+		(void)cache_txn_end(c, txn, 0);
 	free(s);
 	if (rc != 0)
 		*count = 0;
@@ -758,7 +855,7 @@ cache_evict_begin(struct mxtls_cache *c, struct cache_scratch **s,
 
 	if ((*s = malloc(sizeof(**s))) == NULL)
 		return ENOMEM;
-	if ((rc = cache_txn_begin(c->env, 0, txn)) != 0) {
+	if ((rc = cache_txn(c, 0, txn)) != 0) {
 		free(*s);
 		*s = NULL;
 	}
@@ -1045,6 +1142,174 @@ cache_put(struct mxtls_cache *c, struct cache_put *p, struct mxtls_why *why)
 	return st;
 }
 
+/* ---- write-behind (cache_writer.c runs the thread) */
+
+/* cache_wb_sts - queue e's record under key; the body is carried over by
+ * the writer (cache_encode) when e has a policy without one */
+static enum mxtls_status
+cache_wb_sts(struct mxtls_cache *c, const struct mxtls_sts_entry *e,
+    const char *key, struct mxtls_why *why)
+{
+	enum mxtls_status st;
+	unsigned char *rec;
+	size_t len;
+
+	if ((st = mxtls_sts_entry_encode(e, &rec, &len, why)) != MXTLS_OK)
+		return st;
+	return cache_writer_queue(c->writer, CACHE_DB_STS, key, rec, len,
+	    why);
+}
+
+/* cache_wb_report - tell the owner what became of a queued record */
+static void
+cache_wb_report(struct mxtls_cache *c, enum mxtls_status st,
+    const struct mxtls_why *why)
+{
+	if (c->report != NULL && (st != MXTLS_OK || why->text[0] != '\0'))
+		c->report(c->report_arg, st, why->text);
+}
+
+/*
+ * cache_wb_prepare - the put of a queued item: its key and database, and
+ * for "sts" the entry decoded again (*e, caller frees with
+ * mxtls_sts_entry_clear and free) so that cache_encode() can carry the
+ * stored body over
+ */
+static enum mxtls_status
+cache_wb_prepare(struct mxtls_cache *c, struct cache_wb_item *it,
+    struct cache_put *p, struct mxtls_sts_entry **e, struct mxtls_why *why)
+{
+	enum mxtls_status st;
+
+	*e = NULL;
+	p->k.mv_data = it->key;
+	p->k.mv_size = strlen(it->key);
+	p->rec.mv_data = it->rec;
+	p->rec.mv_size = it->len;
+	p->sts = NULL;
+	if (cache_db_dbi(c, it->db, &p->dbi) != 0)
+		return mxtls_why_set(why, MXTLS_PERMFAIL, "no database for "
+		    "the record of %s in LMDB cache %s", it->key, c->dir);
+	if (it->db != CACHE_DB_STS)
+		return MXTLS_OK;
+	if ((*e = malloc(sizeof(**e))) == NULL)
+		return mxtls_why_set(why, MXTLS_ENOMEM, "out of memory "
+		    "storing %s", it->key);
+	if ((st = mxtls_sts_entry_decode(*e, it->rec, it->len, 1, why)) !=
+	    MXTLS_OK) {
+		free(*e);
+		*e = NULL;
+		return st;
+	}
+	mxtls_strlcpy((*e)->domain, it->key, sizeof((*e)->domain));
+	p->sts = *e;
+	return MXTLS_OK;
+}
+
+static void
+cache_wb_release(struct mxtls_sts_entry *e)
+{
+	if (e != NULL) {
+		mxtls_sts_entry_clear(e);
+		free(e);
+	}
+}
+
+/* cache_wb_batch - all of list in one transaction; an LMDB code */
+static int
+cache_wb_batch(struct mxtls_cache *c, struct cache_wb_item *list)
+{
+	struct mxtls_sts_entry *e;
+	struct cache_wb_item *it;
+	enum mxtls_status st;
+	struct mxtls_why why;
+	struct cache_put p;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = cache_txn(c, 0, &txn)) != 0)
+		return rc;
+	for (it = list; it != NULL && rc == 0; it = it->next) {
+		if (it->skip)
+			continue;
+		mxtls_why_clear(&why);
+		if ((st = cache_wb_prepare(c, it, &p, &e, &why)) == MXTLS_OK)
+			rc = cache_put_in(c, txn, &p, &st, &why);
+		cache_wb_release(e);
+		if (rc == 0 && st != MXTLS_OK) {
+			it->skip = 1;	/* cannot be stored: say so once */
+			cache_wb_report(c, st, &why);
+		}
+	}
+	if (rc != 0) {
+		(void)cache_txn_end(c, txn, 0);
+		return rc;
+	}
+	return cache_txn_end(c, txn, 1);
+}
+
+/*
+ * cache_wb_write - cache_writer.c's batch function: one transaction for
+ * the batch; when that fails (the map is full, most likely), each record
+ * on its own with the eviction every put does
+ */
+static void
+cache_wb_write(void *arg, struct cache_wb_item *list, size_t n)
+{
+	struct mxtls_cache *c = arg;
+	struct mxtls_sts_entry *e;
+	struct cache_wb_item *it;
+	enum mxtls_status st;
+	struct mxtls_why why;
+	struct cache_put p;
+
+	(void)n;
+	if (cache_wb_batch(c, list) != 0) {
+		for (it = list; it != NULL; it = it->next) {
+			if (it->skip)
+				continue;
+			mxtls_why_clear(&why);
+			if ((st = cache_wb_prepare(c, it, &p, &e, &why)) ==
+			    MXTLS_OK)
+				st = cache_put(c, &p, &why);
+			cache_wb_release(e);
+			cache_wb_report(c, st, &why);
+		}
+	}
+}
+
+enum mxtls_status
+mxtls_cache_write_behind(struct mxtls_cache *c, mxtls_cache_report_fn *fn,
+    void *arg, struct mxtls_why *why)
+{
+	enum mxtls_status st;
+
+	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
+	    (st = cache_writable(c, why)) != MXTLS_OK)
+		return st;
+	if (c->writer != NULL)
+		return MXTLS_OK;
+	c->report = fn;
+	c->report_arg = arg;
+	if (pthread_rwlock_init(&c->maplock, NULL) != 0)
+		return mxtls_why_set(why, MXTLS_ENOMEM, "cannot make the lock "
+		    "of the cache writer");
+	c->use_maplock = 1;
+	if ((c->writer = cache_writer_start(cache_wb_write, c, why)) == NULL) {
+		c->use_maplock = 0;
+		(void)pthread_rwlock_destroy(&c->maplock);
+		return why != NULL ? why->status : MXTLS_TEMPFAIL;
+	}
+	return MXTLS_OK;
+}
+
+void
+mxtls_cache_flush(struct mxtls_cache *c)
+{
+	if (c != NULL && c->writer != NULL && cache_ours(c, 1))
+		cache_writer_flush(c->writer);
+}
+
 enum mxtls_status
 mxtls_cache_sts_put(struct mxtls_cache *c, const struct mxtls_sts_entry *e,
     struct mxtls_why *why)
@@ -1057,6 +1322,8 @@ mxtls_cache_sts_put(struct mxtls_cache *c, const struct mxtls_sts_entry *e,
 	    (st = cache_writable(c, why)) != MXTLS_OK ||
 	    (st = cache_key(e->domain, key, &p.k, why)) != MXTLS_OK)
 		return st;
+	if (c->writer != NULL)
+		return cache_wb_sts(c, e, key, why);
 	p.dbi = c->dbi;
 	p.sts = e;
 	p.rec.mv_data = NULL;
@@ -1073,7 +1340,7 @@ cache_del_key(struct mxtls_cache *c, MDB_val *k)
 
 	int rd;
 
-	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
+	if ((rc = cache_txn(c, 0, &txn)) != 0)
 		return rc;
 	/* the domain's decision goes with its policy: the Exim plugin must
 	 * not keep applying what was purged */
@@ -1083,11 +1350,11 @@ cache_del_key(struct mxtls_cache *c, MDB_val *k)
 		rc = 0;
 	else if (rc == 0 && rd != MDB_NOTFOUND)
 		rc = rd;
-	if (rc != 0)
-		mdb_txn_abort(txn);
-	else
-		rc = mdb_txn_commit(txn);
-	return rc;
+	if (rc != 0) {
+		(void)cache_txn_end(c, txn, 0);
+		return rc;
+	}
+	return cache_txn_end(c, txn, 1);
 }
 
 enum mxtls_status
@@ -1103,6 +1370,7 @@ mxtls_cache_sts_del(struct mxtls_cache *c, const char *domain,
 	    (st = cache_writable(c, why)) != MXTLS_OK ||
 	    (st = cache_key(domain, key, &k, why)) != MXTLS_OK)
 		return st;
+	mxtls_cache_flush(c);	/* a queued put must not undo the delete */
 	if ((rc = cache_del_key(c, &k)) == MDB_NOTFOUND)
 		return mxtls_why_set(why, MXTLS_NOTFOUND,
 		    "no cache entry for %s", key);
@@ -1127,6 +1395,7 @@ mxtls_cache_sts_purge(struct mxtls_cache *c, const char *domain,
 	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
 	    (st = cache_writable(c, why)) != MXTLS_OK)
 		return st;
+	mxtls_cache_flush(c);	/* a queued put must not undo the purge */
 	if (domain != NULL) {
 		if ((st = cache_key(domain, key, &k, why)) != MXTLS_OK)
 			return st;
@@ -1138,14 +1407,14 @@ mxtls_cache_sts_purge(struct mxtls_cache *c, const char *domain,
 			*count = 1;
 		return MXTLS_OK;
 	}
-	if ((rc = cache_txn_begin(c->env, 0, &txn)) != 0)
+	if ((rc = cache_txn(c, 0, &txn)) != 0)
 		return cache_fail(c, rc, why, "cannot begin the purge");
 	if ((rc = mdb_stat(txn, c->dbi, &ms)) != 0 ||
 	    (rc = mdb_drop(txn, c->dbi, 0)) != 0 ||
 	    (rc = mdb_drop(txn, c->dec, 0)) != 0)
-		mdb_txn_abort(txn);
+		(void)cache_txn_end(c, txn, 0);
 	else
-		rc = mdb_txn_commit(txn);
+		rc = cache_txn_end(c, txn, 1);
 	if (rc != 0)
 		return cache_fail(c, rc, why, "cannot purge the sts database");
 	if (count != NULL)
@@ -1166,6 +1435,7 @@ mxtls_cache_sts_evict(struct mxtls_cache *c, time_t now, size_t *count,
 	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
 	    (st = cache_writable(c, why)) != MXTLS_OK)
 		return st;
+	mxtls_cache_flush(c);
 	if ((rc = cache_evict_expired(c, now, CACHE_DB_STS, NULL,
 	    &n)) != 0)
 		return cache_fail(c, rc, why, "cannot evict expired entries");
@@ -1241,7 +1511,7 @@ cache_snapshot(struct mxtls_cache *c, struct cache_buf *b,
 	MDB_val k, v;
 	int rc;
 
-	if ((rc = cache_txn_begin(c->env, MDB_RDONLY, &txn)) != 0)
+	if ((rc = cache_txn(c, MDB_RDONLY, &txn)) != 0)
 		return rc;
 	if ((rc = mdb_cursor_open(txn, c->dbi, &cur)) == 0) {
 		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
@@ -1250,7 +1520,7 @@ cache_snapshot(struct mxtls_cache *c, struct cache_buf *b,
 				break;
 		mdb_cursor_close(cur);
 	}
-	mdb_txn_abort(txn);
+	(void)cache_txn_end(c, txn, 0);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -1350,15 +1620,15 @@ cache_lazy_get(struct mxtls_cache *c, const char *name, MDB_dbi *dbi,
 	if ((st = cache_enter(c, 0, why)) != MXTLS_OK ||
 	    (st = cache_key(in, key, &k, why)) != MXTLS_OK)
 		return st;
-	if ((rc = cache_txn_begin(c->env, MDB_RDONLY, &txn)) != 0)
+	if ((rc = cache_txn(c, MDB_RDONLY, &txn)) != 0)
 		return cache_fail(c, rc, why, "cannot begin reading %s", key);
 	if ((rc = cache_lazy_find(txn, name, dbi, *have, &opened)) == 0 &&
 	    (rc = mdb_get(txn, *dbi, &k, &v)) == 0)
 		st = decode(out, v.mv_data, v.mv_size, &dwhy);
-	if (opened && mdb_txn_commit(txn) == 0)
+	if (opened && cache_txn_end(c, txn, 1) == 0)
 		*have = 1;	/* the handle now outlives txn */
 	else if (!opened)
-		mdb_txn_abort(txn);
+		(void)cache_txn_end(c, txn, 0);
 	if (rc == MDB_NOTFOUND)
 		return MXTLS_NOTFOUND;
 	if (rc != 0)
@@ -1370,12 +1640,13 @@ cache_lazy_get(struct mxtls_cache *c, const char *name, MDB_dbi *dbi,
 }
 
 /*
- * cache_put_rec - store the record rec (len bytes, made by the caller,
- * who frees it) under in in the database *dbi, which a writable handle
- * always has (same map-full handling as every put)
+ * cache_put_rec - store the record rec (len bytes, malloc'd by the caller;
+ * freed here) under in in database db (CACHE_DB_DANE or CACHE_DB_DEC),
+ * which a writable handle always has (same map-full handling as every
+ * put), or queue it when c writes behind
  */
 static enum mxtls_status
-cache_put_rec(struct mxtls_cache *c, const MDB_dbi *dbi, const char *in,
+cache_put_rec(struct mxtls_cache *c, int db, const char *in,
     unsigned char *rec, size_t len, struct mxtls_why *why)
 {
 	char key[MXTLS_DOMAIN_MAX + 1];
@@ -1384,13 +1655,19 @@ cache_put_rec(struct mxtls_cache *c, const MDB_dbi *dbi, const char *in,
 
 	if ((st = cache_enter(c, 1, why)) != MXTLS_OK ||
 	    (st = cache_writable(c, why)) != MXTLS_OK ||
-	    (st = cache_key(in, key, &p.k, why)) != MXTLS_OK)
+	    (st = cache_key(in, key, &p.k, why)) != MXTLS_OK) {
+		free(rec);
 		return st;
+	}
+	if (c->writer != NULL)
+		return cache_writer_queue(c->writer, db, key, rec, len, why);
 	p.rec.mv_data = rec;
 	p.rec.mv_size = len;
-	p.dbi = *dbi;		/* read after cache_enter() may reopen */
+	(void)cache_db_dbi(c, db, &p.dbi);	/* after cache_enter() */
 	p.sts = NULL;
-	return cache_put(c, &p, why);
+	st = cache_put(c, &p, why);
+	free(rec);
+	return st;
 }
 
 static enum mxtls_status
@@ -1426,9 +1703,7 @@ mxtls_cache_dane_put(struct mxtls_cache *c, const struct mxtls_dane_entry *e,
 
 	if ((st = mxtls_dane_entry_encode(e, &rec, &len, why)) != MXTLS_OK)
 		return st;
-	st = cache_put_rec(c, &c->dane, e->host, rec, len, why);
-	free(rec);
-	return st;
+	return cache_put_rec(c, CACHE_DB_DANE, e->host, rec, len, why);
 }
 
 static enum mxtls_status
@@ -1458,7 +1733,5 @@ mxtls_cache_dec_put(struct mxtls_cache *c, const char *domain,
 
 	if ((st = mxtls_dec_record_encode(s, &rec, &len, why)) != MXTLS_OK)
 		return st;
-	st = cache_put_rec(c, &c->dec, domain, rec, len, why);
-	free(rec);
-	return st;
+	return cache_put_rec(c, CACHE_DB_DEC, domain, rec, len, why);
 }

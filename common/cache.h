@@ -53,6 +53,35 @@ struct mxtls_cache *mxtls_cache_open(const char *dir, size_t map_size,
 void	mxtls_cache_close(struct mxtls_cache *cache);
 
 /*
+ * What became of a record written behind: called on the writer thread
+ * with MXTLS_OK and a text when the map was full and entries were evicted
+ * to make room, or with the failure and its reason (the record is not
+ * stored). text is borrowed for the call. The function must be
+ * thread-safe (mxtls_log() with a syslog or stderr sink is).
+ */
+typedef void mxtls_cache_report_fn(void *arg, enum mxtls_status st,
+    const char *text);
+
+/*
+ * mxtls_cache_write_behind - from now on the puts of this handle (sts,
+ * dane, dec) encode the record, queue it and return: a thread of the
+ * cache stores what has queued up in one transaction (one fsync for many
+ * records), so the caller never waits for the disk (it waits only when
+ * CACHE_WB_QUEUE_MAX records are queued). A put then reports only
+ * encoding errors; storage failures go to fn(arg, ...). Reads of this
+ * process see a record once it is written (mxtls_cache_flush waits for
+ * that); deletes, purges and evictions flush first. mxtls_cache_close()
+ * writes what is queued. For one long-lived process that writes a lot
+ * (mxtlsd); not to be used across fork(). Returns MXTLS_OK or the reason
+ * in why (a read-only handle: MXTLS_PERMFAIL).
+ */
+enum mxtls_status mxtls_cache_write_behind(struct mxtls_cache *cache,
+    mxtls_cache_report_fn *fn, void *arg, struct mxtls_why *why);
+
+/* mxtls_cache_flush - wait until every record queued so far is stored */
+void	mxtls_cache_flush(struct mxtls_cache *cache);
+
+/*
  * mxtls_cache_sts_get - read the entry for domain into *out. With want_body
  * the raw policy is copied into out->body (caller frees with
  * mxtls_sts_entry_clear); without it out->body is NULL, which is the fast

@@ -22,9 +22,16 @@
  *	none             now + negative_ttl           refresh + negative_ttl
  *	tempfail         now + 15 s                   the same: never stale
  *
+ *	The refresh time is brought forward by up to an eighth of its
+ *	distance, by an amount drawn from the domain's (seeded) hash, so that
+ *	answers made at the same moment (a warm-up, a restart) do not all
+ *	fall stale at the same moment.
+ *
  *	Serving: a fresh entry answers at once (a cache hit). A stale one
  *	that is still usable answers at once too and starts one background
- *	refresh (stale-while-revalidate). Otherwise the lookup waits for a
+ *	refresh (stale-while-revalidate), unless ANS_BACKGROUND_MAX such
+ *	refreshes are running: then a later lookup starts it. A burst of
+ *	stale entries therefore costs the loop a bounded amount of work. Otherwise the lookup waits for a
  *	resolution, started with MXTLS_LOOKUP_CHECK_TXT or joined when one is
  *	in flight for the domain (one mxtls_decide per domain at a time).
  *	Each waiter has a deadline (lookup_deadline ms, 0: none): when it
@@ -71,6 +78,7 @@
 #define ANS_BUCKETS_MIN		1024	/* hash buckets to start with */
 #define ANS_WAIT_BUCKETS	4096	/* waiter id table */
 #define ANS_TEMPFAIL_TTL	MXTLS_TEMPFAIL_TTL	/* a tempfail is kept */
+#define ANS_BACKGROUND_MAX	64	/* revalidations running at once */
 #define ANS_NOTFOUND		"NOTFOUND "
 #define ANS_STILL_RUNNING	"TEMP the lookup is still running; try again " \
 				"shortly"
@@ -109,6 +117,7 @@ struct ans_res {
 	struct ans_res *prev, *next;	/* a->res */
 	uint64_t started;
 	int	timed_out;		/* a deadline passed (logged once) */
+	int	background;		/* a stale entry's revalidation */
 	char	domain[MXTLS_DOMAIN_MAX + 1];
 };
 
@@ -119,6 +128,7 @@ struct mxtlsd_answers {
 	size_t	count;
 	struct ans_entry *head, *tail;	/* LRU */
 	struct ans_res *res;		/* every resolution in flight */
+	size_t	nbackground;		/* of which revalidations */
 	struct ans_waiter *wait[ANS_WAIT_BUCKETS];
 	uint64_t next_id;
 	uint32_t seed;
@@ -514,6 +524,10 @@ ans_res_unlink(struct mxtlsd_answers *a, struct ans_res *res)
 	if (res->e != NULL)
 		res->e->res = NULL;
 	res->e = NULL;
+	if (res->background) {
+		res->background = 0;
+		a->nbackground--;
+	}
 }
 
 /* ans_start - start the resolution of e's domain; why set on failure */
@@ -582,6 +596,10 @@ ans_store(struct mxtlsd_answers *a, struct ans_entry *e,
 	e->policy = (uint8_t)d->policy;
 	e->have = 1;
 	ans_lifetime(a->d, d, now, &e->refresh_at, &e->usable_until);
+	/* answers made together must not all go stale together */
+	if (e->refresh_at - now >= 8)
+		e->refresh_at -= (time_t)(e->hash %
+		    (uint32_t)((e->refresh_at - now) / 8));
 }
 
 /* ans_answer_all - every waiter still waiting gets v */
@@ -902,8 +920,12 @@ mxtlsd_answers_get(struct mxtlsd_answers *a, const char *domain,
 	    now < e->usable_until) {
 		ans_touch(a, e);
 		mxtls_why_clear(&why);
-		if (now >= e->refresh_at && e->res == NULL)
-			(void)ans_start(a, e, &why);	/* stale: revalidate */
+		if (now >= e->refresh_at && e->res == NULL &&
+		    a->nbackground < ANS_BACKGROUND_MAX &&
+		    ans_start(a, e, &why) == MXTLS_OK) {
+			e->res->background = 1;	/* stale: revalidate */
+			a->nbackground++;
+		}
 		mxtlsd_metrics_inc(a->d->metrics, MXTLSD_C_CACHE_HITS);
 		ans_view_entry(&v, e);
 		e->pin++;

@@ -417,6 +417,19 @@ mxtlsd_signals(struct mxtlsd_main *m)
 
 /* ------------------------------------------------------------ main */
 
+/*
+ * mxtlsd_cache_report - what became of a record written behind (called on
+ * the cache's writer thread; mxtls_log with our sink is thread-safe)
+ */
+
+static void
+mxtlsd_cache_report(void *arg, enum mxtls_status st, const char *text)
+{
+	(void)arg;
+	mxtls_log(st == MXTLS_OK ? LOG_NOTICE : LOG_WARNING, "cache: %s",
+	    text);
+}
+
 /* mxtlsd_start - everything between the config and the loop */
 
 static int
@@ -457,7 +470,15 @@ mxtlsd_start(struct mxtlsd_main *m)
 		mxtls_log(LOG_ERR, "cannot set up signal handling");
 		return -1;
 	}
-	return mxtlsd_drop(d->cfg);
+	if (mxtlsd_drop(d->cfg) != 0)
+		return -1;
+	/* commits wait for the disk: never on the loop (cache_writer.c) */
+	if (mxtls_cache_write_behind(d->cache, mxtlsd_cache_report, NULL,
+	    &why) != MXTLS_OK) {
+		mxtls_log(LOG_ERR, "cache: %s", why.text);
+		return -1;
+	}
+	return 0;
 }
 
 static void

@@ -36,6 +36,7 @@
 #include "cache.h"
 #include "clock.h"
 #include "tap.h"
+#include "tmpdir.h"
 
 #define T0	1700000000	/* pinned "now" */
 
@@ -47,31 +48,6 @@ static void
 path_in(char *out, size_t outsz, const char *name)
 {
 	(void)snprintf(out, outsz, "%s/%s", tmpdir, name);
-}
-
-static void
-rm_tree(const char *path)
-{
-	char sub[PATH_MAX];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-
-	if (lstat(path, &sb) != 0)
-		return;
-	if (S_ISDIR(sb.st_mode) && (d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			(void)snprintf(sub, sizeof(sub), "%s/%s", path,
-			    de->d_name);
-			rm_tree(sub);
-		}
-		closedir(d);
-		(void)rmdir(path);
-	} else
-		(void)unlink(path);
 }
 
 static double
@@ -2102,22 +2078,9 @@ out:
 int
 main(void)
 {
-	const char *t = getenv("TMPDIR");
-	size_t n;
-
 	umask(022);
-	n = (size_t)snprintf(tmpdir, sizeof(tmpdir), "%s/test_cache.",
-	    t != NULL && t[0] != '\0' ? t : "/tmp");
-	if (n + 7 > sizeof(tmpdir)) {
-		printf("Bail out! TMPDIR is too long\n");
+	if (tmpdir_make(tmpdir, sizeof(tmpdir), "test_cache") != 0)
 		return 1;
-	}
-	memset(tmpdir + n, 'X', 6);	/* the mkdtemp template */
-	tmpdir[n + 6] = '\0';
-	if (mkdtemp(tmpdir) == NULL) {
-		printf("Bail out! mkdtemp %s: %s\n", tmpdir, strerror(errno));
-		return 1;
-	}
 	test_round_trips();
 	test_golden();
 	test_encode_rejects();
@@ -2143,6 +2106,6 @@ main(void)
 	test_dane_map_full();
 	test_processes();
 	test_timing();
-	rm_tree(tmpdir);
+	tmpdir_remove(tmpdir);
 	return done_testing();
 }
