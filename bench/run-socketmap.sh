@@ -27,7 +27,13 @@
 #	     (20000) requests at 1, 4 and 16 connections, the median of RUNS
 #	     (3) runs, on the three servers, and the ratios;
 #	  5. negative lookups (n*.nopol.bulk.test) at 1 and 4 connections;
-#	  6. VmRSS of mxtlsd and of the peer with their domains cached, and
+#	  6. with RECHECK=S (mxtlsd's sts_recheck_interval, seconds): once S
+#	     seconds have passed since the warm-up, every cached answer is
+#	     stale; one pass over the d set at one connection, where each
+#	     lookup is answered from memory and starts a background
+#	     revalidation (TXT lookup, cache writes), then a second pass: how
+#	     much a refresh storm slows cached answers;
+#	  7. VmRSS of mxtlsd and of the peer with their domains cached, and
 #	     how much of it is private (RssAnon) and file-backed (RssFile:
 #	     shared libraries, the LMDB map).
 #	With POLICY_SERVER=nginx the policies are served by nginx (2
@@ -35,7 +41,8 @@
 #	HTTPS server, which is what bounds both daemons' cold resolutions.
 #	Environment: COUNT, REQUESTS, RUNS, CONNS_COLD, MXTLSD,
 #	BENCH_SOCKETMAP, top_builddir, PEER (mta-sts-daemon; "none": mxtlsd
-#	alone, e.g. for COUNT=100000), POLICY_SERVER, MEM_WAIT (65 s).
+#	alone, e.g. for COUNT=100000), POLICY_SERVER, MEM_WAIT (65 s),
+#	RECHECK (unset: no stale pass).
 #	Prints a table; MXTLS_KEEP_TESTBED=1 keeps the directory.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -54,7 +61,7 @@ for f in "$MXTLSD" "$BS"; do
 done
 [ -n "$PEER" ] || echo "run-socketmap.sh: no mta-sts-daemon (apt-get install postfix-mta-sts-resolver): the peer is skipped" >&2
 PEER_ARG=${PEER:-none}	# what the re-run in the namespace is told
-export MXTLSD BS COUNT REQUESTS RUNS CONNS_COLD top_builddir MEM_WAIT POLICY_SERVER
+export MXTLSD BS COUNT REQUESTS RUNS CONNS_COLD top_builddir MEM_WAIT POLICY_SERVER RECHECK
 export PEER=$PEER_ARG
 tb_enter "$0" "$@"
 [ "$PEER" != none ] || PEER=
@@ -113,7 +120,7 @@ fi
 
 # servers
 tb_mxtlsd_start "$D" "lookup_deadline = 60000" "answer_cache_max = 1000000" \
-    "cache_map_size = 2G" ||
+    "cache_map_size = 2G" ${RECHECK:+"sts_recheck_interval = $RECHECK"} ||
     bail_out "mxtlsd: $(head -c 2000 "$D/mxtlsd.err")"
 tb_start_server "$D" echo "$BS" --echo 18463 || bail_out "echo server"
 if [ -n "$PEER" ]; then
@@ -185,6 +192,7 @@ fi
 
 echo "# warm-up of the d set"
 "$BS" -l warmup-mxtlsd -p 18461 -c 16 -n "$COUNT" -f "$D/keys.d" -e "OK secure"
+WARMED=$SECONDS
 [ -z "$PEER" ] || "$BS" -l warmup-peer -p 18462 -c 16 -n "$COUNT" -f "$D/keys.d" -e "OK secure"
 
 echo "# cached enforce: $REQUESTS requests over $COUNT domains, median of $RUNS runs"
@@ -208,6 +216,16 @@ for c in 1 4; do
 		say "$l"; RES[neg-peer-$c]=$(field rps "$l")
 	fi
 done
+
+if [ -n "${RECHECK:-}" ]; then
+	left=$((WARMED + RECHECK + 2 - SECONDS))
+	echo "# stale: waiting ${left} s until every answer of the d set is past its recheck ($RECHECK s)"
+	[ "$left" -le 0 ] || sleep "$left"
+	l=$("$BS" -l stale-pass1-mxtlsd -p 18461 -c 1 -n "$COUNT" -f "$D/keys.d" -e "OK secure")
+	say "$l"; RES[stale1]=$(field rps "$l"); RES[stale1-p99]=$(field p99_us "$l")
+	l=$("$BS" -l stale-pass2-mxtlsd -p 18461 -c 1 -n "$COUNT" -f "$D/keys.d" -e "OK secure")
+	say "$l"; RES[stale2]=$(field rps "$l"); RES[stale2-p99]=$(field p99_us "$l")
+fi
 
 rss() { local k v u; while read -r k v u; do [ "$k" = VmRSS: ] && echo "$v"; done <"/proc/$1/status"; }
 rss_parts() {	# PID - "anon A kB, file F kB, shmem S kB"
@@ -238,5 +256,8 @@ for c in 1 4 16; do
 done
 awk -v m="${RES[cold-mxtlsd]}" -v p="${RES[cold-peer]:-0}" \
     'BEGIN { printf "cold: mxtlsd %.0f/s, peer %.0f/s, ratio %s\n", m, p, (p > 0 ? sprintf("%.2f", m / p) : "-") }'
+[ -z "${RECHECK:-}" ] || awk -v a="${RES[stale1]}" -v ap="${RES[stale1-p99]}" \
+    -v b="${RES[stale2]}" -v bp="${RES[stale2-p99]}" -v w="${RES[mxtlsd-1]}" -v wp="${RES[mxtlsd-1-p99]}" \
+    'BEGIN { printf "stale, 1 conn: pass 1 %.0f/s (%.2f of cached, p99 %s us vs %s), pass 2 %.0f/s (p99 %s us)\n", a, a / w, ap, wp, b, bp }'
 awk -v m="${RES[neg-mxtlsd-1]}" -v p="${RES[neg-peer-1]:-0}" -v w="${RES[mxtlsd-1]}" \
     'BEGIN { printf "negative, 1 conn: mxtlsd %.0f/s (%.2f of its cached), peer %.0f/s\n", m, m / w, p }'

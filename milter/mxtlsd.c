@@ -394,6 +394,22 @@ mxtlsd_trim(evutil_socket_t fd, short what, void *arg)
 	(void)malloc_trim(0);
 }
 
+/*
+ * mxtlsd_malloc_tune - a decision in flight is a few hundred kilobytes (the
+ * TLSA sets of every MX host), and dozens run at once. By default glibc
+ * maps such blocks anew or gives the top of the heap back at each free,
+ * so every decision paid for page faults on memory it had just had:
+ * keep them in the heap and keep freed space for mxtlsd_trim(); the
+ * writer thread of the cache allocates from the same arena.
+ */
+static void
+mxtlsd_malloc_tune(void)
+{
+	(void)mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	(void)mallopt(M_ARENA_MAX, 1);
+}
+
 static int
 mxtlsd_signals(struct mxtlsd_main *m)
 {
@@ -522,6 +538,7 @@ main(int argc, char *argv[])
 
 	memset(&m, 0, sizeof(m));
 	m.ready_fd = -1;
+	mxtlsd_malloc_tune();
 	mxtls_log_open_stderr("mxtlsd");
 	while ((ch = getopt(argc, argv, "c:fR")) != -1) {
 		switch (ch) {
