@@ -21,8 +21,10 @@
  *	written. cache_writer_stop() writes what is queued before it returns:
  *	nothing accepted is dropped at a clean shutdown.
  *
- *	The writer must not be used in a child made by fork() (its thread
- *	does not exist there); cache.c stops using it in a child.
+ *	The thread blocks every signal, so that signals keep going to the
+ *	caller's threads. The writer must not be used in a child made by
+ *	fork() (its thread does not exist there); cache.c stops using it in
+ *	a child.
  * DIAGNOSTICS
  *	cache_writer_start() and cache_writer_queue() fail with a reason;
  *	what happens to each record is the batch function's to report.
@@ -33,6 +35,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +108,7 @@ struct cache_writer *
 cache_writer_start(cache_wb_batch_fn *fn, void *arg, struct mxtls_why *why)
 {
 	struct cache_writer *w;
+	sigset_t all, old;
 	int rc;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL) {
@@ -118,7 +122,12 @@ cache_writer_start(cache_wb_batch_fn *fn, void *arg, struct mxtls_why *why)
 	(void)pthread_cond_init(&w->work, NULL);
 	(void)pthread_cond_init(&w->room, NULL);
 	(void)pthread_cond_init(&w->idle, NULL);
-	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
+	/* signals stay with the caller's threads: the new one blocks all */
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, writer_main, w);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		(void)mxtls_why_set(why, MXTLS_TEMPFAIL,
 		    "cannot start the cache writer thread: %s", strerror(rc));
 		(void)pthread_mutex_destroy(&w->lock);

@@ -186,7 +186,9 @@ holder_start(struct holder *h, const char *dir)
 		}
 		if (write(ready[1], "x", 1) != 1)
 			ch = 0;
-		(void)read(go[0], &ch, 1);	/* until the parent closes */
+		if (read(go[0], &ch, 1) < 0)	/* until the parent closes */
+			ch = 0;
+		usleep(200 * 1000);	/* the parent goes on meanwhile */
 		mdb_txn_abort(txn);
 		mdb_env_close(env);
 		_exit(0);
@@ -208,20 +210,42 @@ holder_lock(struct holder *h)
 	    0 : -1;
 }
 
+/* holder_release - have the child release the lock 200 ms from now */
+static void
+holder_release(struct holder *h)
+{
+	(void)close(h->to);
+	(void)close(h->from);
+	h->to = h->from = -1;
+}
+
 /* holder_end - release the lock, reap the child; its exit status */
 static int
 holder_end(struct holder *h)
 {
 	int st = -1;
 
-	(void)close(h->to);
-	(void)close(h->from);
+	if (h->to >= 0)
+		holder_release(h);
 	if (waitpid(h->pid, &st, 0) != h->pid)
 		return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 /* ------------------------------------------------------------ tests */
+
+/* stuck_puts - SIGALRM while puts wait for the lock: fail, do not hang */
+static void
+stuck_puts(int sig)
+{
+	static const char msg[] = "not ok - puts waited for another "
+	    "process's write lock (30 s)\nBail out! stuck\n";
+
+	(void)sig;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
 
 static void
 test_never_waits(void)
@@ -257,6 +281,8 @@ test_never_waits(void)
 		goto close;
 	}
 	/* with the lock held elsewhere, a synchronous put would hang here */
+	(void)signal(SIGALRM, stuck_puts);
+	alarm(30);
 	for (i = 0; i < 500; i++) {
 		(void)snprintf(name, sizeof(name), "d%d.example", i);
 		fill(e, name, "one", 100, 'a');
@@ -273,6 +299,7 @@ test_never_waits(void)
 	s.usable_until = T0 + 120;
 	puts_ok &= mxtls_cache_dec_put(c, "d1.example", &s, &why) ==
 	    MXTLS_OK;
+	alarm(0);
 	ok(puts_ok, "502 puts (sts, dane, dec) returned while another "
 	    "process held the write lock");
 	ok(!has_id(c, "d499.example", NULL), "nothing is visible before "
@@ -342,25 +369,76 @@ test_order_and_body(void)
 	    !has_id(c, "p1.example", NULL) && !has_id(c, "same.example",
 	    NULL), "a purge after queued puts leaves nothing");
 
-	for (i = 0; i < 200; i++) {
-		char name[32];
-
-		(void)snprintf(name, sizeof(name), "c%d.example", i);
-		fill(e, name, "closed", 50, 'c');
-		(void)mxtls_cache_sts_put(c, e, &why);
-	}
-	mxtls_cache_close(c);	/* no flush: close must write them */
-	if ((c = mxtls_cache_open(dir, 0, 0, &why)) == NULL) {
-		ok(0, "reopen: %s", why.text);
-		goto out;
-	}
-	ok(has_id(c, "c0.example", "closed") && has_id(c, "c199.example",
-	    "closed"), "closing the handle stored the 200 queued records");
 	mxtls_cache_close(c);
 out:
 	mxtls_sts_entry_clear(e);
 	free(e);
 	free(g);
+}
+
+/* close_put - queue an entry "closed" for cI.example */
+static void
+close_put(struct mxtls_cache *c, int i)
+{
+	struct mxtls_sts_entry *e = calloc(1, sizeof(*e));
+	struct mxtls_why why;
+	char name[32];
+
+	if (e == NULL)
+		abort();
+	(void)snprintf(name, sizeof(name), "c%d.example", i);
+	fill(e, name, "closed", 50, 'c');
+	(void)mxtls_cache_sts_put(c, e, &why);
+	mxtls_sts_entry_clear(e);
+	free(e);
+}
+
+static void
+test_close_drains(void)
+{
+	char dir[PATH_MAX], name[32];
+	struct mxtls_cache *c;
+	struct mxtls_why why;
+	struct holder h;
+	int i, all = 1;
+
+	(void)snprintf(dir, sizeof(dir), "%s/close", tmpdir);
+	if (holder_start(&h, dir) != 0) {
+		ok(0, "fork a child to hold the write lock");
+		return;
+	}
+	if ((c = open_wb("close", 0, dir, sizeof(dir))) == NULL) {
+		ok(0, "open a write-behind cache");
+		(void)holder_end(&h);
+		return;
+	}
+	if (holder_lock(&h) != 0) {
+		ok(0, "a child holds the write lock");
+		(void)holder_end(&h);
+		mxtls_cache_close(c);
+		return;
+	}
+	/* the writer is stuck behind the lock: everything stays queued */
+	for (i = 0; i < 200; i++)
+		close_put(c, i);
+	/*
+	 * close while the writer still waits for the lock (the child lets
+	 * go 200 ms later): close must write the queue, not drop it
+	 */
+	holder_release(&h);
+	mxtls_cache_close(c);
+	(void)holder_end(&h);
+	if ((c = mxtls_cache_open(dir, 0, 0, &why)) == NULL) {
+		ok(0, "reopen: %s", why.text);
+		return;
+	}
+	for (i = 0; i < 200; i++) {
+		(void)snprintf(name, sizeof(name), "c%d.example", i);
+		all &= has_id(c, name, "closed");
+	}
+	ok(all, "closing the handle while the writer waited for the lock "
+	    "stored all 200 queued records");
+	mxtls_cache_close(c);
 }
 
 static void
@@ -561,6 +639,7 @@ main(void)
 		return 1;
 	test_never_waits();
 	test_order_and_body();
+	test_close_drains();
 	test_map_full();
 	test_fork();
 	test_threads();
