@@ -29,6 +29,7 @@
 #include <lmdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -537,7 +538,7 @@ out:
 
 struct reader_arg {
 	struct mxtls_cache *c;
-	volatile int stop;
+	atomic_int stop;
 	int reads, torn;
 };
 
@@ -550,7 +551,7 @@ reader_main(void *arg)
 
 	if (e == NULL)
 		abort();
-	while (!r->stop) {
+	while (!atomic_load(&r->stop)) {
 		if (mxtls_cache_sts_get(r->c, "hot.example", e, 1, NULL) ==
 		    MXTLS_OK) {
 			r->reads++;
@@ -598,7 +599,7 @@ test_threads(void)
 		(void)mxtls_cache_sts_put(r.c, e, &why);
 	}
 	mxtls_cache_flush(r.c);
-	r.stop = 1;
+	atomic_store(&r.stop, 1);
 	(void)pthread_join(t, NULL);
 	ok(r.reads > 0 && r.torn == 0, "%d reads on another thread while "
 	    "2,000 records were written behind: none torn", r.reads);
