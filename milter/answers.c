@@ -27,6 +27,13 @@
  *	answers made at the same moment (a warm-up, a restart) do not all
  *	fall stale at the same moment.
  *
+ *	Replies are rendered only in the dialects of the maps asked so far
+ *	(most hosts run one MTA: no Exim summary kept for Postfix). A usable
+ *	entry without the dialect asked is a miss: the domain is resolved
+ *	again and the entry rendered in every dialect wanted; should that
+ *	pass the deadline, an entry with a policy answers the new map "TEMP"
+ *	(never "no policy").
+ *
  *	Serving: a fresh entry answers at once (a cache hit). A stale one
  *	that is still usable answers at once too and starts one background
  *	refresh (stale-while-revalidate), unless ANS_BACKGROUND_MAX such
@@ -79,6 +86,7 @@
 #define ANS_WAIT_BUCKETS	4096	/* waiter id table */
 #define ANS_TEMPFAIL_TTL	MXTLS_TEMPFAIL_TTL	/* a tempfail is kept */
 #define ANS_BACKGROUND_MAX	64	/* revalidations running at once */
+#define ANS_UNRENDERED		UINT32_MAX /* r[]: dialect not asked for */
 #define ANS_NOTFOUND		"NOTFOUND "
 #define ANS_STILL_RUNNING	"TEMP the lookup is still running; try again " \
 				"shortly"
@@ -129,6 +137,7 @@ struct mxtlsd_answers {
 	struct ans_entry *head, *tail;	/* LRU */
 	struct ans_res *res;		/* every resolution in flight */
 	size_t	nbackground;		/* of which revalidations */
+	unsigned wanted;		/* 1 << dialect: maps asked so far */
 	struct ans_waiter *wait[ANS_WAIT_BUCKETS];
 	uint64_t next_id;
 	uint32_t seed;
@@ -200,7 +209,8 @@ ans_view_entry(struct ans_view *v, const struct ans_entry *e)
 	v->policy = (enum mxtls_policy)e->policy;
 	v->domain = e->text;
 	for (i = 0; i < MXTLSD_DIALECTS; i++)
-		v->reply[i] = e->text + e->r[i];
+		v->reply[i] = e->r[i] == ANS_UNRENDERED ? NULL :
+		    e->text + e->r[i];
 }
 
 /* ans_view_all - the same reply for every dialect */
@@ -223,7 +233,7 @@ ans_view_text(struct ans_view *v, const char *text,
 	size_t i;
 
 	for (i = 0; i < MXTLSD_DIALECTS; i++)
-		v->reply[i] = text + r[i];
+		v->reply[i] = r[i] == ANS_UNRENDERED ? NULL : text + r[i];
 }
 
 /* ans_deliver - hand v to one client, counting it as c */
@@ -410,6 +420,11 @@ ans_render(struct mxtlsd_answers *a, const struct mxtls_decision *d,
 	memcpy(p, d->domain, dl + 1);
 	total = dl + 1;
 	for (i = 0; i < MXTLSD_DIALECTS; i++) {
+		n[i] = 0;
+		if ((a->wanted & (1u << i)) == 0) {
+			r[i] = ANS_UNRENDERED;	/* no map of it asked yet */
+			continue;
+		}
 		r[i] = (uint32_t)total;
 		n[i] = i == MXTLSD_DIALECT_EXIM ? mxtlsd_reply_exim(d,
 		    a->d->cfg, mxtls_now(), p + total, rmax) : mxtlsd_reply(d,
@@ -417,8 +432,8 @@ ans_render(struct mxtlsd_answers *a, const struct mxtls_decision *d,
 		if (n[i] == 0)
 			n[i] = mxtls_strlcpy(p + total, toolong, rmax);
 		for (k = 0; k < i; k++)
-			if (n[k] == n[i] && memcmp(p + r[k], p + r[i], n[i]) ==
-			    0)
+			if (r[k] != ANS_UNRENDERED && n[k] == n[i] &&
+			    memcmp(p + r[k], p + r[i], n[i]) == 0)
 				break;
 		if (k < i)
 			r[i] = r[k];	/* the same words: keep one copy */
@@ -574,9 +589,13 @@ ans_keep_old(const struct ans_entry *e, const struct mxtls_decision *d,
 	    e->policy == MXTLS_POLICY_DANE;
 }
 
-/* ans_store - put d's answer into e (or keep e's, see ans_keep_old) */
+/*
+ * ans_store - put d's answer (text, owned from now on) into e, and return
+ * 0; or keep e's (see ans_keep_old) and return 1: text stays the
+ * caller's, to free
+ */
 
-static void
+static int
 ans_store(struct mxtlsd_answers *a, struct ans_entry *e,
     const struct mxtls_decision *d, char *text,
     const uint32_t r[MXTLSD_DIALECTS])
@@ -587,8 +606,7 @@ ans_store(struct mxtlsd_answers *a, struct ans_entry *e,
 		e->refresh_at = now + ANS_TEMPFAIL_TTL;
 		if (e->refresh_at > e->usable_until)
 			e->refresh_at = e->usable_until;
-		free(text);
-		return;
+		return 1;
 	}
 	free(e->text);
 	e->text = text;
@@ -600,6 +618,7 @@ ans_store(struct mxtlsd_answers *a, struct ans_entry *e,
 	if (e->refresh_at - now >= 8)
 		e->refresh_at -= (time_t)(e->hash %
 		    (uint32_t)((e->refresh_at - now) / 8));
+	return 0;
 }
 
 /* ans_answer_all - every waiter still waiting gets v */
@@ -628,6 +647,8 @@ ans_decided(void *arg, const struct mxtls_decision *d)
 	struct ans_view v;
 	uint32_t r[MXTLSD_DIALECTS];
 	char *text;
+	int kept;
+	size_t i;
 
 	ans_count_decision(a->d->metrics, d);
 	ans_log_decision(res, d);
@@ -639,11 +660,16 @@ ans_decided(void *arg, const struct mxtls_decision *d)
 		ans_view_all(&v, nomem);
 		ans_answer_all(a, res, &v);
 	} else if (e != NULL) {
-		ans_store(a, e, d, text, r);
+		kept = ans_store(a, e, d, text, r);
 		ans_view_entry(&v, e);
+		for (i = 0; kept && i < MXTLSD_DIALECTS; i++)
+			if (v.reply[i] == NULL && r[i] != ANS_UNRENDERED)
+				v.reply[i] = text + r[i];  /* a map new to e */
 		e->pin++;
 		ans_answer_all(a, res, &v);
 		e->pin--;
+		if (kept)
+			free(text);
 	} else {		/* evicted meanwhile: answer, do not keep */
 		v.policy = d->policy;
 		v.domain = text;
@@ -711,6 +737,28 @@ ans_deadline_view(struct mxtlsd_answers *a, const char *domain,
 	return 1;
 }
 
+/*
+ * ans_deadline_entry - a late lookup of a map new to a domain whose usable
+ * answer holds a policy: never "no policy" (that would undo the policy for
+ * this MTA); the maps e was not rendered for get "TEMP" (the MTA defers
+ * and asks again), the others e's replies. 0 when e is not such an entry.
+ */
+static int
+ans_deadline_entry(const struct ans_entry *e, struct ans_view *v)
+{
+	size_t i;
+
+	if (e == NULL || !e->have || mxtls_now() >= e->usable_until ||
+	    e->policy == MXTLS_POLICY_NONE ||
+	    e->policy == MXTLS_POLICY_TEMPFAIL)
+		return 0;
+	ans_view_entry(v, e);
+	for (i = 0; i < MXTLSD_DIALECTS; i++)
+		if (v->reply[i] == NULL)
+			v->reply[i] = ANS_STILL_RUNNING;
+	return 1;
+}
+
 static void
 ans_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -728,7 +776,9 @@ ans_deadline(evutil_socket_t fd, short what, void *arg)
 		    "the resolution goes on", res->domain, a->deadline_ms);
 	res->timed_out = 1;
 	ans_waiter_unlink(a, w);
-	(void)ans_deadline_view(a, res->domain, &v, &text);
+	text = NULL;
+	if (!ans_deadline_entry(res->e, &v))
+		(void)ans_deadline_view(a, res->domain, &v, &text);
 	ans_deliver(a, &v, w->cb, w->arg, w->started, 0, 1,
 	    MXTLSD_C_LOOKUPS_DEADLINE);
 	free(text);
@@ -903,7 +953,7 @@ mxtlsd_answers_free(struct mxtlsd_answers *a)
 
 int
 mxtlsd_answers_get(struct mxtlsd_answers *a, const char *domain,
-    mxtlsd_answer_cb *cb, void *arg, void **handle)
+    enum mxtlsd_dialect dia, mxtlsd_answer_cb *cb, void *arg, void **handle)
 {
 	uint64_t started = ans_usec();
 	time_t now = mxtls_now();
@@ -915,9 +965,10 @@ mxtlsd_answers_get(struct mxtlsd_answers *a, const char *domain,
 	if (handle != NULL)
 		*handle = NULL;
 	ans_check_opts(a);
+	a->wanted |= 1u << dia;
 	h = ans_hash(a, domain);
 	if ((e = ans_find(a, domain, h)) != NULL && e->have &&
-	    now < e->usable_until) {
+	    now < e->usable_until && e->r[dia] != ANS_UNRENDERED) {
 		ans_touch(a, e);
 		mxtls_why_clear(&why);
 		if (now >= e->refresh_at && e->res == NULL &&

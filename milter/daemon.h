@@ -53,16 +53,21 @@ struct mxtlsd_answers *mxtlsd_answers_new(struct mxtlsd *d);
 void	mxtlsd_answers_free(struct mxtlsd_answers *a);
 
 /*
- * mxtlsd_answers_get - the answer for domain (already canonical). A fresh or
- * stale-but-valid cached answer calls cb before returning (return 1; a stale
- * one also starts a background refresh). Otherwise a resolution is started
- * or joined (identical lookups coalesce) and cb runs later: with the
- * decision, or at the deadline (lookup_deadline) with the answer RFC 8461
- * 3.3 gives when nothing is cached ("NOTFOUND "), while the resolution goes
- * on and fills the cache (return 0; *handle set for cancel). -1 on ENOMEM.
+ * mxtlsd_answers_get - the answer for domain (already canonical), asked
+ * through a map of dialect dia. A fresh or stale-but-valid cached answer
+ * calls cb before returning (return 1; a stale one also starts a
+ * background refresh). Otherwise a resolution is started or joined
+ * (identical lookups coalesce) and cb runs later: with the decision, or at
+ * the deadline (lookup_deadline) with the answer RFC 8461 3.3 gives when
+ * nothing is cached ("NOTFOUND "), while the resolution goes on and fills
+ * the cache (return 0; *handle set for cancel). -1 on ENOMEM. Answers are
+ * rendered only in the dialects asked for so far; the first request of a
+ * new dialect for a cached domain is resolved again. The reply of dia is
+ * never NULL in what cb gets.
  */
 int	mxtlsd_answers_get(struct mxtlsd_answers *a, const char *domain,
-	    mxtlsd_answer_cb *cb, void *arg, void **handle);
+	    enum mxtlsd_dialect dia, mxtlsd_answer_cb *cb, void *arg,
+	    void **handle);
 
 /* mxtlsd_answers_cancel - the client went away: drop its callback. */
 void	mxtlsd_answers_cancel(struct mxtlsd_answers *a, void *handle);

@@ -775,8 +775,8 @@ server_lookup(struct server_slot *sl, const char *key)
 		return;
 	}
 	sl->pending = 1;
-	r = mxtlsd_answers_get(d->answers, domain, server_answered, sl,
-	    &sl->handle);
+	r = mxtlsd_answers_get(d->answers, domain, sl->dialect,
+	    server_answered, sl, &sl->handle);
 	if (r == -1) {
 		sl->pending = 0;
 		server_slot_set(sl, "TEMP out of memory");

@@ -557,7 +557,7 @@ reader_main(void *arg)
 			r->reads++;
 			/* id "bN" always comes with a body of N+1 bytes 'b' */
 			if (e->id[0] != 'b' ||
-			    e->body_len != (size_t)atoi(e->id + 1) + 1)
+			    e->body_len != (size_t)strtoul(e->id + 1, NULL, 10) + 1)
 				r->torn++;
 			for (i = 0; i < e->body_len; i++)
 				if (e->body[i] != 'b')
