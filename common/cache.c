@@ -1723,6 +1723,93 @@ mxtls_cache_dec_get(struct mxtls_cache *c, const char *domain,
 	    cache_dec_decode, out, "decision", why);
 }
 
+/*
+ * cache_dec_snapshot - copy every key and record of "dec" into b (size_t
+ * key length, key, size_t record length, record), in a read transaction;
+ * an LMDB code (MDB_NOTFOUND: no such database yet, nothing to list)
+ */
+static int
+cache_dec_snapshot(struct mxtls_cache *c, struct cache_buf *b)
+{
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc, opened;
+
+	if ((rc = cache_txn(c, MDB_RDONLY, &txn)) != 0)
+		return rc;
+	if ((rc = cache_lazy_find(txn, "dec", &c->dec, c->have_dec,
+	    &opened)) == 0 && (rc = mdb_cursor_open(txn, c->dec, &cur)) == 0) {
+		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+		    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+			if (k.mv_size > 0 && k.mv_size <= MXTLS_DOMAIN_MAX &&
+			    (cache_buf_add(b, &k.mv_size, sizeof(size_t)) != 0 ||
+			    cache_buf_add(b, k.mv_data, k.mv_size) != 0 ||
+			    cache_buf_add(b, &v.mv_size, sizeof(size_t)) != 0 ||
+			    cache_buf_add(b, v.mv_data, v.mv_size) != 0)) {
+				rc = ENOMEM;
+				break;
+			}
+		mdb_cursor_close(cur);
+		if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	if (opened && cache_txn_end(c, txn, 1) == 0)
+		c->have_dec = 1;	/* the handle now outlives txn */
+	else if (!opened)
+		(void)cache_txn_end(c, txn, 0);
+	return rc;
+}
+
+enum mxtls_status
+mxtls_cache_dec_list(struct mxtls_cache *c,
+    int (*fn)(void *arg, const char *domain, const struct mxtls_summary *s),
+    void *arg, struct mxtls_why *why)
+{
+	struct cache_buf b = { NULL, 0, 0 };
+	char domain[MXTLS_DOMAIN_MAX + 1];
+	struct mxtls_summary *s;
+	enum mxtls_status st;
+	size_t off, klen, rlen, skipped = 0;
+	int rc;
+
+	if ((st = cache_enter(c, 1, why)) != MXTLS_OK)
+		return st;
+	if ((rc = cache_dec_snapshot(c, &b)) == MDB_NOTFOUND)
+		return MXTLS_OK;	/* an older file: no decisions */
+	if (rc != 0) {
+		free(b.p);
+		return cache_fail(c, rc, why, "cannot list the decisions");
+	}
+	if ((s = malloc(sizeof(*s))) == NULL) {
+		free(b.p);
+		return mxtls_why_set(why, MXTLS_ENOMEM,
+		    "out of memory listing LMDB cache %s", c->dir);
+	}
+	for (off = 0; off < b.len; off += rlen) {
+		memcpy(&klen, b.p + off, sizeof(klen));
+		off += sizeof(klen);
+		memcpy(domain, b.p + off, klen);   /* klen <= MXTLS_DOMAIN_MAX */
+		domain[klen] = '\0';
+		off += klen;
+		memcpy(&rlen, b.p + off, sizeof(rlen));
+		off += sizeof(rlen);
+		if (mxtls_dec_record_decode(s, b.p + off, rlen, NULL) !=
+		    MXTLS_OK) {
+			skipped++;	/* corrupt or another schema version */
+			continue;
+		}
+		if (fn(arg, domain, s) != 0)
+			break;
+	}
+	if (skipped > 0)
+		(void)mxtls_why_set(why, MXTLS_OK, "skipped %zu unreadable "
+		    "decisions in LMDB cache %s", skipped, c->dir);
+	free(b.p);
+	free(s);
+	return MXTLS_OK;
+}
+
 enum mxtls_status
 mxtls_cache_dec_put(struct mxtls_cache *c, const char *domain,
     const struct mxtls_summary *s, struct mxtls_why *why)

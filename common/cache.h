@@ -208,6 +208,17 @@ enum mxtls_status mxtls_cache_dec_put(struct mxtls_cache *cache,
 
 /* The record: version byte 1, then the summary's text form. encode:
  * *out malloc'd, caller frees. decode: as mxtls_dane_entry_decode. */
+/*
+ * mxtls_cache_dec_list - call fn for each stored decision in key order,
+ * from a snapshot (fn runs after the read transaction has ended; domain
+ * and s are borrowed for the call). Stops early when fn returns non-zero.
+ * Unreadable records are skipped and counted in why (MXTLS_OK). Returns
+ * MXTLS_OK, or MXTLS_TEMPFAIL/MXTLS_ENOMEM with why.
+ */
+enum mxtls_status mxtls_cache_dec_list(struct mxtls_cache *cache,
+    int (*fn)(void *arg, const char *domain, const struct mxtls_summary *s),
+    void *arg, struct mxtls_why *why);
+
 enum mxtls_status mxtls_dec_record_encode(const struct mxtls_summary *s,
     unsigned char **out, size_t *outlen, struct mxtls_why *why);
 enum mxtls_status mxtls_dec_record_decode(struct mxtls_summary *s,

@@ -8,6 +8,7 @@
  *	Exit 0 found/done, 1 no such entry, 2 usage or I/O error.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
@@ -19,27 +20,88 @@
 
 struct list_state {
 	struct cli *cli;
+	struct mxtls_cache *cache;
+	struct mxtls_sts_entry *scratch;
 	json_t *arr;
 	size_t	n;
 };
+
+/*
+ * cache_decision - the summary of the domain's last decision ("dec"
+ * database, what the Exim plugin reads) into text; 0 when there is none
+ */
+static int
+cache_decision(struct mxtls_cache *cache, const char *domain, char *text,
+    size_t textsz)
+{
+	struct mxtls_summary s;
+	struct mxtls_why why;
+
+	return mxtls_cache_dec_get(cache, domain, &s, &why) == MXTLS_OK &&
+	    mxtls_summary_format(&s, text, textsz) > 0;
+}
+
+/* list_policy_name - the first word of a summary: the decided policy */
+static const char *
+list_policy_name(const char *dec, char *out, size_t outsz)
+{
+	size_t n = strcspn(dec, " ");
+
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, dec, n);
+	out[n] = '\0';
+	return out;
+}
 
 static int
 cache_list_one(void *arg, const struct mxtls_sts_entry *e)
 {
 	struct list_state *ls = arg;
-	char t[32], f[32];
+	char t[32], f[32], p[32], dec[MXTLS_SUMMARY_TEXT_MAX + 1];
+	int have_dec;
+	json_t *j;
 
 	ls->n++;
+	have_dec = cache_decision(ls->cache, e->domain, dec, sizeof(dec));
 	if (ls->cli->json) {
-		json_array_append_new(ls->arr, mxtls_sts_entry_json(e));
+		if ((j = mxtls_sts_entry_json(e)) != NULL)
+			json_object_set_new(j, "decision", have_dec ?
+			    json_string(dec) : json_null());
+		json_array_append_new(ls->arr, j);
 		return 0;
 	}
-	printf("%-32s %-8s %-20s %-21s %s\n", e->domain,
+	printf("%-32s %-8s %-20s %-21s %-21s %s\n", e->domain,
 	    e->have_policy ? mxtls_sts_mode_name(e->policy.mode) : "-",
 	    e->have_policy ? e->id : "-",
 	    e->have_policy ? mxtls_time_text(e->expires_at, t, sizeof(t)) :
 	    "-", e->failed_at > 0 ? mxtls_time_text(e->failed_at, f,
-	    sizeof(f)) : "-");
+	    sizeof(f)) : "-", have_dec ? list_policy_name(dec, p,
+	    sizeof(p)) : "-");
+	return 0;
+}
+
+/* cache_list_dec - a domain with a decision but no MTA-STS entry (DANE,
+ * no policy): listed after the others */
+static int
+cache_list_dec(void *arg, const char *domain, const struct mxtls_summary *s)
+{
+	struct list_state *ls = arg;
+	char dec[MXTLS_SUMMARY_TEXT_MAX + 1], p[32];
+
+	if (mxtls_cache_sts_get(ls->cache, domain, ls->scratch, 0, NULL) ==
+	    MXTLS_OK)
+		return 0;	/* listed with its MTA-STS entry */
+	if (mxtls_summary_format(s, dec, sizeof(dec)) == 0)
+		return 0;
+	ls->n++;
+	if (ls->cli->json) {
+		json_array_append_new(ls->arr, json_pack("{s:s, s:n, s:s}",
+		    "domain", domain, "sts", "decision", dec));
+		return 0;
+	}
+	printf("%-32s %-8s %-20s %-21s %-21s %s\n", domain, "-", "-", "-",
+	    "-", list_policy_name(dec, p, sizeof(p)));
 	return 0;
 }
 
@@ -51,18 +113,26 @@ cache_list(struct cli *cli, struct mxtls_cache *cache)
 
 	memset(&ls, 0, sizeof(ls));
 	ls.cli = cli;
-	if (cli->json && (ls.arr = json_array()) == NULL)
+	ls.cache = cache;
+	if ((ls.scratch = calloc(1, sizeof(*ls.scratch))) == NULL ||
+	    (cli->json && (ls.arr = json_array()) == NULL)) {
+		free(ls.scratch);
+		cli_err("out of memory");
 		return CLI_EXIT_ERR;
+	}
 	if (!cli->json)
-		printf("%-32s %-8s %-20s %-21s %s\n", "DOMAIN", "MODE", "ID",
-		    "EXPIRES", "LAST-FAILURE");
+		printf("%-32s %-8s %-20s %-21s %-21s %s\n", "DOMAIN", "MODE",
+		    "ID", "EXPIRES", "LAST-FAILURE", "DECISION");
 	mxtls_why_clear(&why);
 	if (mxtls_cache_sts_list(cache, cache_list_one, &ls, &why) !=
-	    MXTLS_OK) {
+	    MXTLS_OK || mxtls_cache_dec_list(cache, cache_list_dec, &ls,
+	    &why) != MXTLS_OK) {
 		json_decref(ls.arr);
+		free(ls.scratch);
 		cli_err("%s", why.text);
 		return CLI_EXIT_ERR;
 	}
+	free(ls.scratch);
 	if (cli->json)
 		cli_json_out(ls.arr);
 	return CLI_EXIT_OK;
@@ -105,20 +175,6 @@ cache_show_text(const struct mxtls_sts_entry *e)
 	}
 }
 
-/*
- * cache_decision - the summary of the domain's last decision ("dec"
- * database, what the Exim plugin reads) into text; 0 when there is none
- */
-static int
-cache_decision(struct mxtls_cache *cache, const char *domain, char *text,
-    size_t textsz)
-{
-	struct mxtls_summary s;
-	struct mxtls_why why;
-
-	return mxtls_cache_dec_get(cache, domain, &s, &why) == MXTLS_OK &&
-	    mxtls_summary_format(&s, text, textsz) > 0;
-}
 
 static int
 cache_show(struct cli *cli, struct mxtls_cache *cache, const char *domain)
