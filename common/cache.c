@@ -89,8 +89,10 @@
  *	the parent's MDB_env, and closing its lock.mdb descriptor once the
  *	child has its own environment would drop the child's fcntl lock on
  *	that file (POSIX locks belong to the process, not to the
- *	descriptor), letting a later opener reset the reader table under us. The inherited environment stays on a list
- *	for the life of the child: a deliberate leak of one mapping, a few
+ *	descriptor), letting a later opener reset the reader table under
+ *	us. The inherited environment (and a write-behind writer, whose
+ *	thread the child does not have) stays on a list for the life of
+ *	the child: a deliberate leak of one mapping, a few
  *	descriptors and LMDB's buffers per fork (valgrind calls them
  *	"possibly lost" in such a child).
  *
@@ -395,8 +397,8 @@ cache_env_open(struct mxtls_cache *c, struct mxtls_why *why)
 		return cache_fail(c, rc, why, "cannot set map size %zu",
 		    c->map_size);
 	}
-	if ((rc = mdb_env_open(env, c->dir,
-	    MDB_NOTLS | (rdonly ? MDB_RDONLY : MDB_NOMETASYNC), CACHE_FILE_MODE)) != 0) {
+	if ((rc = mdb_env_open(env, c->dir, MDB_NOTLS |
+	    (rdonly ? MDB_RDONLY : MDB_NOMETASYNC), CACHE_FILE_MODE)) != 0) {
 		mdb_env_close(env);
 		return cache_fail(c, rc, why, "cannot open %s",
 		    rdonly ? "read-only" : "for writing");

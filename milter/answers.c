@@ -38,9 +38,10 @@
  *	that is still usable answers at once too and starts one background
  *	refresh (stale-while-revalidate), unless ANS_BACKGROUND_MAX such
  *	refreshes are running: then a later lookup starts it. A burst of
- *	stale entries therefore costs the loop a bounded amount of work. Otherwise the lookup waits for a
- *	resolution, started with MXTLS_LOOKUP_CHECK_TXT or joined when one is
- *	in flight for the domain (one mxtls_decide per domain at a time).
+ *	stale entries therefore costs the loop a bounded amount of work.
+ *	Otherwise the lookup waits for a resolution, started with
+ *	MXTLS_LOOKUP_CHECK_TXT or joined when one is in flight for the
+ *	domain (one mxtls_decide per domain at a time).
  *	Each waiter has a deadline (lookup_deadline ms, 0: none): when it
  *	passes, the waiter gets the answer RFC 8461 3.3 gives when no policy
  *	is cached ("NOTFOUND ", timed_out set) unless the LMDB cache holds a
