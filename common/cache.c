@@ -1256,7 +1256,7 @@ cache_wb_batch(struct mxtls_cache *c, struct cache_wb_item *list)
  * on its own with the eviction every put does
  */
 static void
-cache_wb_write(void *arg, struct cache_wb_item *list, size_t n)
+cache_wb_write(void *arg, struct cache_wb_item *list)
 {
 	struct mxtls_cache *c = arg;
 	struct mxtls_sts_entry *e;
@@ -1265,7 +1265,6 @@ cache_wb_write(void *arg, struct cache_wb_item *list, size_t n)
 	struct mxtls_why why;
 	struct cache_put p;
 
-	(void)n;
 	if (cache_wb_batch(c, list) != 0) {
 		for (it = list; it != NULL; it = it->next) {
 			if (it->skip)
@@ -1471,9 +1470,47 @@ cache_buf_add(struct cache_buf *b, const void *p, size_t n)
 }
 
 /*
+ * A snapshot (what a list copies out of its read transaction) is a run of
+ * frames [size_t klen][key][size_t rlen][record].
+ */
+
+/* cache_snap_add - append one frame; ENOMEM or 0 */
+static int
+cache_snap_add(struct cache_buf *b, const void *key, size_t klen,
+    const void *rec, size_t rlen)
+{
+	if (cache_buf_add(b, &klen, sizeof(klen)) != 0 ||
+	    cache_buf_add(b, key, klen) != 0 ||
+	    cache_buf_add(b, &rlen, sizeof(rlen)) != 0 ||
+	    cache_buf_add(b, rec, rlen) != 0)
+		return ENOMEM;
+	return 0;
+}
+
+/*
+ * cache_snap_next - the frame at *off (key and record borrowed from b),
+ * *off moved past it; -1 at the end. Keys are at most MXTLS_DOMAIN_MAX
+ * bytes: only such keys are added.
+ */
+static int
+cache_snap_next(const struct cache_buf *b, size_t *off,
+    const unsigned char **key, size_t *klen, const unsigned char **rec,
+    size_t *rlen)
+{
+	if (*off >= b->len)
+		return -1;
+	memcpy(klen, b->p + *off, sizeof(*klen));
+	*key = b->p + *off + sizeof(*klen);
+	*off += sizeof(*klen) + *klen;
+	memcpy(rlen, b->p + *off, sizeof(*rlen));
+	*rec = b->p + *off + sizeof(*rlen);
+	*off += sizeof(*rlen) + *rlen;
+	return 0;
+}
+
+/*
  * cache_snap_one - append key and the record of v without its body to the
- * snapshot: [size_t klen][key][size_t rlen][record]. Unreadable records
- * count in *skipped. Returns 0, or ENOMEM.
+ * snapshot. Unreadable records count in *skipped. Returns 0, or ENOMEM.
  */
 static int
 cache_snap_one(struct cache_buf *b, struct mxtls_sts_entry *e,
@@ -1494,11 +1531,7 @@ cache_snap_one(struct cache_buf *b, struct mxtls_sts_entry *e,
 		(*skipped)++;
 		return st == MXTLS_ENOMEM ? ENOMEM : 0;
 	}
-	if (cache_buf_add(b, &k->mv_size, sizeof(size_t)) != 0 ||
-	    cache_buf_add(b, k->mv_data, k->mv_size) != 0 ||
-	    cache_buf_add(b, &rlen, sizeof(rlen)) != 0 ||
-	    cache_buf_add(b, rec, rlen) != 0)
-		rc = ENOMEM;
+	rc = cache_snap_add(b, k->mv_data, k->mv_size, rec, rlen);
 	free(rec);
 	return rc;
 }
@@ -1533,7 +1566,7 @@ mxtls_cache_sts_list(struct mxtls_cache *c,
 {
 	struct cache_buf b = { NULL, 0, 0 };
 	struct mxtls_sts_entry *e;
-	const unsigned char *kp;
+	const unsigned char *kp, *rp;
 	enum mxtls_status st;
 	size_t off, klen, rlen, skipped = 0;
 	int rc;
@@ -1547,15 +1580,8 @@ mxtls_cache_sts_list(struct mxtls_cache *c,
 		st = cache_fail(c, rc, why, "cannot list the sts database");
 		goto out;
 	}
-	for (off = 0; off < b.len; off += rlen) {
-		memcpy(&klen, b.p + off, sizeof(klen));
-		off += sizeof(klen);
-		kp = b.p + off;
-		off += klen;
-		memcpy(&rlen, b.p + off, sizeof(rlen));
-		off += sizeof(rlen);
-		if (mxtls_sts_entry_decode(e, b.p + off, rlen, 0, NULL) !=
-		    MXTLS_OK)
+	for (off = 0; cache_snap_next(&b, &off, &kp, &klen, &rp, &rlen) == 0;) {
+		if (mxtls_sts_entry_decode(e, rp, rlen, 0, NULL) != MXTLS_OK)
 			continue;	/* cannot happen: we encoded it */
 		memcpy(e->domain, kp, klen);	/* klen <= MXTLS_DOMAIN_MAX */
 		e->domain[klen] = '\0';
@@ -1603,6 +1629,19 @@ cache_lazy_find(MDB_txn *txn, const char *name, MDB_dbi *dbi, int have,
 }
 
 /*
+ * cache_lazy_end - end the read transaction txn of a cache_lazy_find();
+ * when it opened the database, commit so that the handle outlives txn
+ */
+static void
+cache_lazy_end(struct mxtls_cache *c, MDB_txn *txn, int opened, int *have)
+{
+	if (!opened)
+		(void)cache_txn_end(c, txn, 0);
+	else if (cache_txn_end(c, txn, 1) == 0)
+		*have = 1;
+}
+
+/*
  * cache_lazy_get - read the record of in (a domain or host, made into
  * key) from the database name (*dbi, *have) and decode it into out.
  * what names the record in messages. MXTLS_OK, MXTLS_NOTFOUND, or
@@ -1627,10 +1666,7 @@ cache_lazy_get(struct mxtls_cache *c, const char *name, MDB_dbi *dbi,
 	if ((rc = cache_lazy_find(txn, name, dbi, *have, &opened)) == 0 &&
 	    (rc = mdb_get(txn, *dbi, &k, &v)) == 0)
 		st = decode(out, v.mv_data, v.mv_size, &dwhy);
-	if (opened && cache_txn_end(c, txn, 1) == 0)
-		*have = 1;	/* the handle now outlives txn */
-	else if (!opened)
-		(void)cache_txn_end(c, txn, 0);
+	cache_lazy_end(c, txn, opened, have);
 	if (rc == MDB_NOTFOUND)
 		return MXTLS_NOTFOUND;
 	if (rc != 0)
@@ -1726,8 +1762,8 @@ mxtls_cache_dec_get(struct mxtls_cache *c, const char *domain,
 }
 
 /*
- * cache_dec_snapshot - copy every key and record of "dec" into b (size_t
- * key length, key, size_t record length, record), in a read transaction;
+ * cache_dec_snapshot - copy every key and record of "dec" into b (frames
+ * of cache_snap_add), in a read transaction;
  * an LMDB code (MDB_NOTFOUND: no such database yet, nothing to list)
  */
 static int
@@ -1745,21 +1781,14 @@ cache_dec_snapshot(struct mxtls_cache *c, struct cache_buf *b)
 		for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
 		    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
 			if (k.mv_size > 0 && k.mv_size <= MXTLS_DOMAIN_MAX &&
-			    (cache_buf_add(b, &k.mv_size, sizeof(size_t)) != 0 ||
-			    cache_buf_add(b, k.mv_data, k.mv_size) != 0 ||
-			    cache_buf_add(b, &v.mv_size, sizeof(size_t)) != 0 ||
-			    cache_buf_add(b, v.mv_data, v.mv_size) != 0)) {
-				rc = ENOMEM;
+			    (rc = cache_snap_add(b, k.mv_data, k.mv_size,
+			    v.mv_data, v.mv_size)) != 0)
 				break;
-			}
 		mdb_cursor_close(cur);
 		if (rc == MDB_NOTFOUND)
 			rc = 0;
 	}
-	if (opened && cache_txn_end(c, txn, 1) == 0)
-		c->have_dec = 1;	/* the handle now outlives txn */
-	else if (!opened)
-		(void)cache_txn_end(c, txn, 0);
+	cache_lazy_end(c, txn, opened, &c->have_dec);
 	return rc;
 }
 
@@ -1770,6 +1799,7 @@ mxtls_cache_dec_list(struct mxtls_cache *c,
 {
 	struct cache_buf b = { NULL, 0, 0 };
 	char domain[MXTLS_DOMAIN_MAX + 1];
+	const unsigned char *kp, *rp;
 	struct mxtls_summary *s;
 	enum mxtls_status st;
 	size_t off, klen, rlen, skipped = 0;
@@ -1788,16 +1818,10 @@ mxtls_cache_dec_list(struct mxtls_cache *c,
 		return mxtls_why_set(why, MXTLS_ENOMEM,
 		    "out of memory listing LMDB cache %s", c->dir);
 	}
-	for (off = 0; off < b.len; off += rlen) {
-		memcpy(&klen, b.p + off, sizeof(klen));
-		off += sizeof(klen);
-		memcpy(domain, b.p + off, klen);   /* klen <= MXTLS_DOMAIN_MAX */
+	for (off = 0; cache_snap_next(&b, &off, &kp, &klen, &rp, &rlen) == 0;) {
+		memcpy(domain, kp, klen);	/* klen <= MXTLS_DOMAIN_MAX */
 		domain[klen] = '\0';
-		off += klen;
-		memcpy(&rlen, b.p + off, sizeof(rlen));
-		off += sizeof(rlen);
-		if (mxtls_dec_record_decode(s, b.p + off, rlen, NULL) !=
-		    MXTLS_OK) {
+		if (mxtls_dec_record_decode(s, rp, rlen, NULL) != MXTLS_OK) {
 			skipped++;	/* corrupt or another schema version */
 			continue;
 		}

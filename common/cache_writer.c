@@ -90,7 +90,7 @@ writer_main(void *arg)
 		list = writer_take(w, &n);
 		(void)pthread_cond_broadcast(&w->room);
 		(void)pthread_mutex_unlock(&w->lock);
-		w->fn(w->arg, list, n);
+		w->fn(w->arg, list);
 		for (; list != NULL; list = next) {
 			next = list->next;
 			free(list->rec);

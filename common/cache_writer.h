@@ -30,8 +30,7 @@ struct cache_wb_item {
  * Called on the writer thread with a batch of at most CACHE_WB_BATCH
  * items (a list, queue order). The items are borrowed for the call.
  */
-typedef void cache_wb_batch_fn(void *arg, struct cache_wb_item *list,
-    size_t n);
+typedef void cache_wb_batch_fn(void *arg, struct cache_wb_item *list);
 
 #define CACHE_WB_BATCH		1024	/* items per transaction */
 #define CACHE_WB_QUEUE_MAX	16384	/* a put waits while this many wait */
